@@ -1,0 +1,1 @@
+"""Tests for psa_connected_car."""
