@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-BRAND_DIR = Path(__file__).resolve().parents[1] / "custom_components" / "psa_connected_car" / "brand"
+ROOT = Path(__file__).resolve().parents[1]
+BRAND_DIR = ROOT / "custom_components" / "psa_connected_car" / "brand"
 LOGO_TEXT = "Connected Car"
 # Drawing happens on a large canvas, then is scaled down: this gives smooth edges.
 CANVAS = 2048
@@ -73,15 +74,12 @@ def draw_car(palette: Palette) -> Image.Image:
     signal = Image.new("L", (CANVAS, CANVAS), 0)
     signal_pen = ImageDraw.Draw(signal)
     centre = (490, 330)
-    signal_pen.ellipse(_box(centre[0] - 28, centre[1] - 28, centre[0] + 28, centre[1] + 28), fill=255)
-    for reach in (95, 170, 245):
-        signal_pen.arc(
-            _box(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach),
-            start=215,
-            end=325,
-            fill=255,
-            width=int(CANVAS * 0.032),
-        )
+    for reach in (28, 95, 170, 245):  # the antenna dot, then three waves
+        box = _box(centre[0] - reach, centre[1] - reach, centre[0] + reach, centre[1] + reach)
+        if reach < 50:
+            signal_pen.ellipse(box, fill=255)
+        else:
+            signal_pen.arc(box, start=215, end=325, fill=255, width=int(CANVAS * 0.032))
 
     image = Image.new("RGBA", (CANVAS, CANVAS), TRANSPARENT)
     image.paste(Image.new("RGBA", image.size, palette.body), mask=shape)
