@@ -1,0 +1,243 @@
+"""Binary sensors: plug, charging, motion, locks, openings, preconditioning, alarm, daylight."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+# The package re-exports the device classes implicitly (as in Home Assistant's own code).
+from homeassistant.components.binary_sensor import (  # type: ignore[attr-defined]
+    BinarySensorDeviceClass,
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import Doors, VehicleStatus
+from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator, VehicleData
+from .entity import PSAEntity
+from .values import (
+    ELECTRIC,
+    EnergyKind,
+    EntityCandidate,
+    ValueGuard,
+    async_add_reported_entities,
+    vehicle_energies,
+)
+
+# Read-only entities fed by the coordinator: no per-entity update calls to throttle.
+PARALLEL_UPDATES = 0
+
+type Reader = Callable[[VehicleData], bool | None]
+
+
+def _status(read: Callable[[VehicleStatus], bool | None]) -> Reader:
+    """A reader of the status, None while the car has sent nothing."""
+    return lambda data: None if data.status is None else read(data.status)
+
+
+def _block_reported(
+    block: Callable[[VehicleStatus], object | None],
+) -> Callable[[VehicleData], bool]:
+    """Created when the car sends this block, and (shown unknown) while it has sent nothing."""
+    return lambda data: data.status is None or block(data.status) is not None
+
+
+def _block_sent(block: Callable[[VehicleStatus], object | None]) -> Callable[[VehicleData], bool]:
+    """Created only once the car has sent this block: not every car has it."""
+    return lambda data: data.status is not None and block(data.status) is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PSABinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A binary sensor read from a vehicle's data."""
+
+    value_fn: Reader
+    exists_fn: Callable[[VehicleData], bool] = lambda _: True
+    energy: EnergyKind | None = None  # motorization filter: only cars running on this energy
+
+
+def _charging(data: VehicleData) -> bool | None:
+    status = data.status
+    charging = status.electric.charging if status and status.electric else None
+    if charging is None or charging.status is None:
+        return None
+    return charging.status == "InProgress"
+
+
+def _unlocked(status: VehicleStatus) -> bool | None:
+    # The lock device class is on when UNLOCKED; Doors.locked is True when locked.
+    locked = status.doors.locked if status.doors else None
+    return None if locked is None else not locked
+
+
+def _opening(identifier: str) -> Reader:
+    """Whether this door/window is open (the API's ``opening[]`` item of that identifier)."""
+
+    def read(status: VehicleStatus) -> bool | None:
+        return status.doors.openings.get(identifier) if status.doors else None
+
+    return _status(read)
+
+
+def _opening_reported(identifier: str, *, guessed: bool) -> Callable[[VehicleData], bool]:
+    """Created where the car reports this opening; ``guessed`` ones also before any data."""
+
+    def has(doors: Doors | None) -> bool:
+        return doors is not None and identifier in doors.openings
+
+    return lambda data: (
+        (guessed and data.status is None) or (data.status is not None and has(data.status.doors))
+    )
+
+
+def _opening_description(
+    identifier: str,
+    key: str,
+    device_class: BinarySensorDeviceClass,
+    *,
+    common: bool,
+) -> PSABinarySensorEntityDescription:
+    """Doors every car has are ``common`` (guessed before data, enabled); others are not."""
+    return PSABinarySensorEntityDescription(
+        key=key,
+        translation_key=key,
+        device_class=device_class,
+        entity_registry_enabled_default=common or device_class != BinarySensorDeviceClass.WINDOW,
+        exists_fn=_opening_reported(identifier, guessed=common),
+        value_fn=_opening(identifier),
+    )
+
+
+_DOOR = BinarySensorDeviceClass.DOOR
+_WINDOW = BinarySensorDeviceClass.WINDOW
+
+BINARY_SENSORS: tuple[PSABinarySensorEntityDescription, ...] = (
+    PSABinarySensorEntityDescription(
+        key="plugged_in",
+        translation_key="plugged_in",
+        device_class=BinarySensorDeviceClass.PLUG,
+        energy=ELECTRIC,
+        exists_fn=_block_reported(lambda status: status.electric),
+        value_fn=_status(
+            lambda s: s.electric.charging.plugged if s.electric and s.electric.charging else None
+        ),
+    ),
+    PSABinarySensorEntityDescription(
+        key="charging",
+        translation_key="charging",
+        device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        energy=ELECTRIC,
+        exists_fn=_block_reported(lambda status: status.electric),
+        value_fn=_charging,
+    ),
+    PSABinarySensorEntityDescription(
+        key="moving",
+        translation_key="moving",
+        device_class=BinarySensorDeviceClass.MOVING,
+        exists_fn=_block_reported(lambda status: status.kinetic),
+        value_fn=_status(lambda s: s.kinetic.moving if s.kinetic else None),
+    ),
+    PSABinarySensorEntityDescription(
+        key="lock",
+        translation_key="lock",
+        device_class=BinarySensorDeviceClass.LOCK,
+        exists_fn=_block_reported(lambda status: status.doors),
+        value_fn=_status(_unlocked),
+    ),
+    _opening_description("Driver", "driver_door", _DOOR, common=True),
+    _opening_description("Passenger", "passenger_door", _DOOR, common=True),
+    _opening_description("RearLeft", "rear_left_door", _DOOR, common=True),
+    _opening_description("RearRight", "rear_right_door", _DOOR, common=True),
+    _opening_description("Trunk", "trunk", _DOOR, common=True),
+    _opening_description("HoodDoor", "hood", BinarySensorDeviceClass.OPENING, common=False),
+    _opening_description("RearWindow", "rear_window", _WINDOW, common=False),
+    # Often reported open on cars without one: disabled by default like every window.
+    _opening_description("RoofWindow", "roof_window", _WINDOW, common=False),
+    PSABinarySensorEntityDescription(
+        key="preconditioning",
+        translation_key="preconditioning",
+        device_class=BinarySensorDeviceClass.RUNNING,
+        exists_fn=_block_sent(lambda status: status.preconditioning),
+        value_fn=_status(
+            lambda s: (
+                None
+                if s.preconditioning is None or s.preconditioning.status is None
+                else s.preconditioning.status == "Enabled"
+            )
+        ),
+    ),
+    PSABinarySensorEntityDescription(
+        # Cars without an alarm have been seen to report it active: off by default.
+        key="alarm",
+        translation_key="alarm",
+        entity_registry_enabled_default=False,
+        exists_fn=_block_sent(lambda status: status.alarm),
+        value_fn=_status(lambda s: s.alarm.active if s.alarm else None),
+    ),
+    PSABinarySensorEntityDescription(
+        key="daylight",
+        translation_key="daylight",
+        device_class=BinarySensorDeviceClass.LIGHT,
+        entity_registry_enabled_default=False,
+        exists_fn=_block_sent(lambda s: s.environment.daylight if s.environment else None),
+        value_fn=_status(lambda s: s.environment.daylight if s.environment else None),
+    ),
+)
+
+
+def wanted(description: PSABinarySensorEntityDescription, data: VehicleData) -> bool:
+    """Whether this vehicle gets this binary sensor: by motorization, then by what it reports."""
+    if description.energy is not None and description.energy not in vehicle_energies(data):
+        return False
+    return description.exists_fn(data)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PSAConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the binary sensors of every vehicle, and those of vehicles or data that appear later."""
+    coordinator = entry.runtime_data
+
+    def candidates(vin: str, data: VehicleData) -> Iterator[EntityCandidate]:
+        for description in BINARY_SENSORS:
+            if wanted(description, data):
+                yield EntityCandidate(
+                    f"{vin}_{description.key}",
+                    partial(PSABinarySensor, coordinator, vin, description),
+                )
+
+    async_add_reported_entities(entry, coordinator, async_add_entities, candidates)
+
+
+class PSABinarySensor(PSAEntity, BinarySensorEntity):
+    """A binary sensor of one vehicle."""
+
+    entity_description: PSABinarySensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: PSADataUpdateCoordinator,
+        vin: str,
+        description: PSABinarySensorEntityDescription,
+    ) -> None:
+        super().__init__(coordinator, vin, description)
+        self._guard = ValueGuard(f"binary sensor {description.key}")
+        self._read()
+
+    def _read(self) -> None:
+        self._guard.begin()
+        self._attr_is_on = self._guard.read(self.vehicle_data, self.entity_description.value_fn)
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        self._read()
+        super()._handle_coordinator_update()
+
+    @property
+    def available(self) -> bool:
+        return super().available and not self._guard.failed
