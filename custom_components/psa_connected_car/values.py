@@ -197,17 +197,23 @@ def async_add_reported_entities(
     """Add each vehicle's entities now, and later when a vehicle or a data block appears.
 
     ``candidates`` yields what a vehicle's current data calls for; each unique id is added
-    once. Entities are never removed here: data that stops coming shows as unknown.
+    once. Entities are never removed here: data that stops coming shows as unknown. A vehicle
+    that leaves the account loses its device and entities (the coordinator sees to it), so
+    its ids are forgotten: if it comes back, it is built again.
     """
-    added: set[str] = set()
+    added: dict[str, set[str]] = {}
 
     @callback
     def _add_new() -> None:
+        vehicles = coordinator.data or {}
+        for vin in [vin for vin in added if vin not in vehicles]:
+            del added[vin]
         new: list[Entity] = []
-        for vin, data in (coordinator.data or {}).items():
+        for vin, data in vehicles.items():
+            known = added.setdefault(vin, set())
             for candidate in candidates(vin, data):
-                if candidate.unique_id not in added:
-                    added.add(candidate.unique_id)
+                if candidate.unique_id not in known:
+                    known.add(candidate.unique_id)
                     new.append(candidate.build())
         if new:
             add(new)
