@@ -1,0 +1,7 @@
+"""Command line: ``python -m psa_simulator --help``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

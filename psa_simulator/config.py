@@ -1,0 +1,83 @@
+"""Configuration of one simulator instance."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+import json
+from pathlib import Path
+import time
+from typing import Any, Literal, get_args
+
+from .const import DEFAULT_ACCESS_TOKEN_LIFETIME, DEFAULT_CODE_LIFETIME
+
+PasswordRefusal = Literal["unsupported_grant_type", "invalid_grant", "server_error"]
+PASSWORD_REFUSALS: tuple[str, ...] = get_args(PasswordRefusal)
+
+FaultKind = Literal["500", "401", "429", "malformed", "drop"]
+FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
+
+
+@dataclass(kw_only=True)
+class FaultConfig:
+    """Injected faults. Rates are probabilities in [0, 1], drawn from ``random.Random(seed)``.
+
+    Faults hit the API paths (``/connectedcar/v4``); with ``include_oauth`` also the
+    identity server paths (``/am/oauth2``).
+    """
+
+    latency_ms: float = 0.0
+    error_rate: float = 0.0
+    unauthorized_rate: float = 0.0
+    malformed_rate: float = 0.0
+    drop_rate: float = 0.0
+    rate_limit_seconds: float = 0.0
+    include_oauth: bool = False
+
+    def validate(self) -> None:
+        """Raise ValueError on a rate outside [0, 1] or a negative duration."""
+        for name in ("error_rate", "unauthorized_rate", "malformed_rate", "drop_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.latency_ms < 0 or self.rate_limit_seconds < 0:
+            raise ValueError("latency_ms and rate_limit_seconds must not be negative")
+
+
+@dataclass(kw_only=True)
+class SimulatorConfig:
+    """Everything that makes one simulator differ from another.
+
+    ``scenario`` is a scenario dict (see docs/simulator.md) or a path to a JSON file;
+    None means the living demo account. ``clock`` returns POSIX seconds; the state adds
+    its own offset (``POST /_simulator/time/advance``) on top.
+    """
+
+    scenario: Mapping[str, Any] | str | Path | None = None
+    password_grant: bool = True
+    password_refusal: PasswordRefusal = "unsupported_grant_type"
+    access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME
+    refresh_token_lifetime: int | None = None
+    code_lifetime: int = DEFAULT_CODE_LIFETIME
+    seed: int = 0
+    clock: Callable[[], float] = time.time
+    faults: FaultConfig = field(default_factory=FaultConfig)
+    token_request_delay: float = 0.01
+    """Seconds each token request waits inside the handler, so overlapping requests show up."""
+
+    def validate(self) -> None:
+        """Raise ValueError on inconsistent settings."""
+        if self.password_refusal not in PASSWORD_REFUSALS:
+            raise ValueError(f"password_refusal must be one of {PASSWORD_REFUSALS}")
+        if self.access_token_lifetime <= 0 or self.code_lifetime <= 0:
+            raise ValueError("token and code lifetimes must be positive")
+        self.faults.validate()
+
+    def load_scenario(self) -> Mapping[str, Any] | None:
+        """The scenario as a dict (reading the file when a path was given)."""
+        if self.scenario is None or isinstance(self.scenario, Mapping):
+            return self.scenario
+        data = json.loads(Path(self.scenario).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("a scenario file must hold a JSON object")
+        return data

@@ -1,0 +1,124 @@
+"""Vehicles of the simulated account and the payloads they serve."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+import copy
+from dataclasses import dataclass, field
+import hashlib
+from typing import Any
+
+from .const import CONTROL_PREFIX, ENDPOINTS
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadContext:
+    """What a generated payload may depend on: the time, where it is served, the API id."""
+
+    now: float
+    api_base: str
+    """Absolute API base of this request, e.g. ``http://127.0.0.1:8765/connectedcar/v4``."""
+    vehicle_id: str
+
+
+Generator = Callable[[PayloadContext], Any]
+
+# Keys of a scenario vehicle that are endpoint payloads, not fields of the list item.
+PAYLOAD_KEYS = frozenset(ENDPOINTS)
+
+
+def make_vehicle_id(vin: str, generation: int = 0) -> str:
+    """A long opaque hex id (192 chars, like the real ~190), stable for (VIN, generation)."""
+    return "".join(
+        hashlib.sha256(f"{vin}:{generation}:{part}".encode()).hexdigest() for part in "abc"
+    )
+
+
+@dataclass(kw_only=True)
+class SimVehicle:
+    """One car: list item fields, payload sources and the test hooks' overrides."""
+
+    vin: str
+    id: str
+    fields: dict[str, Any]
+    """Fields of the ``/user/vehicles`` item besides ``_links`` and ``id`` (served verbatim)."""
+    payloads: dict[str, Any] = field(default_factory=dict)
+    """Static payloads by endpoint name (scenario vehicles)."""
+    generators: dict[str, Generator] = field(default_factory=dict)
+    """Living payloads by endpoint name (demo vehicles); they win over ``payloads``."""
+    local_picture: bool = False
+    """Put ``<base>/_simulator/pictures/<vin>.png`` first in ``pictures``."""
+    id_generation: int = 0
+    status_override: Any = None
+    status_drop: set[str] = field(default_factory=set)
+    status_set: dict[str, Any] = field(default_factory=dict)
+    no_data: set[str] = field(default_factory=set)
+
+    def item(self, api_base: str, server_base: str) -> dict[str, Any]:
+        """The vehicle as ``/user/vehicles`` lists it (psa-api.md §5.1)."""
+        fields = copy.deepcopy(self.fields)
+        links = fields.pop("_links", None) or vehicle_links(api_base, self.id)
+        if self.local_picture:
+            own = f"{server_base}{CONTROL_PREFIX}/pictures/{self.vin}.png"
+            fields["pictures"] = [own, *fields.get("pictures", [])]
+        return {"_links": links, "id": self.id, **fields}
+
+    def payload(self, endpoint: str, ctx: PayloadContext) -> Any:
+        """The payload for one endpoint, or None when the car has no data there (-> 404)."""
+        if endpoint in self.no_data:
+            return None
+        if endpoint == "status" and self.status_override is not None:
+            data = copy.deepcopy(self.status_override)
+        elif endpoint in self.generators:
+            data = self.generators[endpoint](ctx)
+        else:
+            data = copy.deepcopy(self.payloads.get(endpoint))
+        if endpoint == "status" and isinstance(data, dict):
+            for key in self.status_drop:
+                data.pop(key, None)
+            data.update(copy.deepcopy(self.status_set))
+        return data
+
+    def reset_overrides(self) -> None:
+        """Forget every status override, patch and no-data flag."""
+        self.status_override = None
+        self.status_drop.clear()
+        self.status_set.clear()
+        self.no_data.clear()
+
+
+def vehicle_links(api_base: str, vehicle_id: str) -> dict[str, Any]:
+    """The ``_links`` of a vehicle item, in the order the real API sends them."""
+    own = f"{api_base}/user/vehicles/{vehicle_id}"
+    return {
+        "collisions": {"href": f"{own}/collisions"},
+        "alarms": {"href": f"{own}/alarms"},
+        "callbacks": {"href": f"{api_base}/user/callbacks"},
+        "alerts": {"href": f"{own}/alerts"},
+        "trips": {"href": f"{own}/trips"},
+        "self": {"href": own},
+        "lastPosition": {"href": f"{own}/lastPosition"},
+        "remotes": {"href": f"{own}/callbacks/{{cbid}}/remotes", "templated": True},
+        "telemetry": {"href": f"{own}/telemetry"},
+        "user": {"href": f"{api_base}/user"},
+        "maintenance": {"href": f"{own}/maintenance"},
+        "status": {"href": f"{own}/status"},
+        "monitors": {"href": f"{own}/callbacks/{{cbid}}/monitors", "templated": True},
+    }
+
+
+class ScenarioError(ValueError):
+    """The scenario does not have the documented shape."""
+
+
+def vehicle_from_spec(spec: Mapping[str, Any]) -> SimVehicle:
+    """Build a static vehicle from a scenario entry; its payloads are served verbatim."""
+    vin = spec.get("vin")
+    if not isinstance(vin, str) or not vin:
+        raise ScenarioError("every vehicle needs a non-empty string 'vin'")
+    vehicle_id = spec.get("id") or make_vehicle_id(vin)
+    if not isinstance(vehicle_id, str) or "/" in vehicle_id:
+        raise ScenarioError(f"vehicle {vin}: 'id' must be a string without '/'")
+    fields = {k: copy.deepcopy(v) for k, v in spec.items() if k not in PAYLOAD_KEYS | {"id"}}
+    payloads = {k: copy.deepcopy(v) for k, v in spec.items() if k in PAYLOAD_KEYS}
+    return SimVehicle(vin=vin, id=vehicle_id, fields=fields, payloads=payloads)
