@@ -2,8 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
+import os
 from typing import Final
+
+from .api.brands import API_BASE_URL
 
 DOMAIN: Final = "psa_connected_car"
 LOGGER = logging.getLogger(__package__)
+
+# Config entry data (HA's own constants cover username, password, client id/secret, token, country).
+CONF_BRAND: Final = "brand"
+CONF_AUTH_METHOD: Final = "auth_method"
+AUTH_METHOD_PASSWORD: Final = "password"  # noqa: S105 - a method name, not a secret
+AUTH_METHOD_CODE: Final = "code"
+
+# Options: how often a vehicle's status is fetched, in seconds.
+CONF_ACTIVE_INTERVAL: Final = "active_interval"
+CONF_PARKED_INTERVAL: Final = "parked_interval"
+DEFAULT_ACTIVE_INTERVAL: Final = 60
+DEFAULT_PARKED_INTERVAL: Final = 600
+ACTIVE_INTERVAL_RANGE: Final = (30, 600)
+PARKED_INTERVAL_RANGE: Final = (60, 3600)
+
+# Fixed cadences, in seconds. With the defaults a parked car costs about 200 requests a day:
+# 144 status + 24 vehicle list + 24 alerts + 4 maintenance.
+TICK_INTERVAL: Final = 60
+VEHICLES_INTERVAL: Final = 3600
+ALERTS_INTERVAL: Final = 3600
+MAINTENANCE_INTERVAL: Final = 6 * 3600
+ACTIVE_WINDOW: Final = 600  # a car whose data changed this recently counts as active
+DEFAULT_RATE_LIMIT_WAIT: Final = 300  # when a 429 gives no Retry-After
+
+ENV_SIMULATOR_URL: Final = "PSA_SIMULATOR_URL"
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    """Where requests go: the brand's servers, or the simulator for development."""
+
+    idp_base_url: str | None  # None: the brand's own identity server
+    api_base_url: str
+    simulator: bool
+
+
+def get_endpoints() -> Endpoints:
+    """Read ``PSA_SIMULATOR_URL``: when set, identity and API both point at the simulator."""
+    url = os.environ.get(ENV_SIMULATOR_URL, "").strip().rstrip("/")
+    if url:
+        return Endpoints(idp_base_url=url, api_base_url=f"{url}/connectedcar/v4", simulator=True)
+    return Endpoints(idp_base_url=None, api_base_url=API_BASE_URL, simulator=False)

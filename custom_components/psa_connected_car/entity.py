@@ -1,13 +1,17 @@
-"""Base entity: one device per vehicle (VIN)."""
+"""Base entity: one device per vehicle (VIN), and adding entities as vehicles come and go."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import DOMAIN
-from .coordinator import PSADataUpdateCoordinator, VehicleData
+from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator, VehicleData, device_info
 
 
 class PSAEntity(CoordinatorEntity[PSADataUpdateCoordinator]):
@@ -25,7 +29,12 @@ class PSAEntity(CoordinatorEntity[PSADataUpdateCoordinator]):
         self.vin = vin
         self.entity_description = description
         self._attr_unique_id = f"{vin}_{description.key}"
-        self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vin)})
+        data = coordinator.data.get(vin) if coordinator.data else None
+        if data is not None:
+            vehicles = [other.vehicle for other in coordinator.data.values()]
+            self._attr_device_info = device_info(data.vehicle, coordinator.brand, vehicles)
+        else:
+            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vin)})
 
     @property
     def vehicle_data(self) -> VehicleData | None:
@@ -35,3 +44,30 @@ class PSAEntity(CoordinatorEntity[PSADataUpdateCoordinator]):
     @property
     def available(self) -> bool:
         return super().available and self.vehicle_data is not None
+
+
+@callback
+def async_add_vehicle_entities(
+    coordinator: PSADataUpdateCoordinator,
+    entry: PSAConfigEntry,
+    async_add_entities: AddEntitiesCallback,
+    build: Callable[[str], Iterable[Entity]],
+) -> None:
+    """Add ``build(vin)`` for each vehicle now, and for each vehicle that joins later.
+
+    A vehicle that leaves the account loses its device (and so its entities); if it comes
+    back, it is built again.
+    """
+    known: set[str] = set()
+
+    @callback
+    def _sync() -> None:
+        vins = set(coordinator.data or {})
+        known.intersection_update(vins)
+        new = [entity for vin in sorted(vins - known) for entity in build(vin)]
+        known.update(vins)
+        if new:
+            async_add_entities(new)
+
+    _sync()
+    entry.async_on_unload(coordinator.async_add_listener(_sync))

@@ -1,0 +1,444 @@
+"""Config flow: brand, country, account and app credentials; password or browser login.
+
+The password grant is tried first. Where the identity server refuses it (the case for most
+accounts since 2024), or when the password is left empty, the user logs in on the brand's
+web page and pastes the code the page hands to the (absent) mobile app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_CODE,
+    CONF_COUNTRY,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_USERNAME,
+)
+from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    CountrySelector,
+    CountrySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+import voluptuous as vol
+
+from .api.auth import PSAAuth
+from .api.brands import BRANDS, Brand
+from .api.client import PSAClient
+from .api.exceptions import (
+    PSAAuthError,
+    PSAConnectionError,
+    PSAError,
+    PSAInvalidClientError,
+    PSAInvalidCodeError,
+    PSAPasswordGrantUnsupportedError,
+    PSARateLimitError,
+)
+from .api.models import AuthorizationRequest
+from .const import (
+    ACTIVE_INTERVAL_RANGE,
+    AUTH_METHOD_CODE,
+    AUTH_METHOD_PASSWORD,
+    CONF_ACTIVE_INTERVAL,
+    CONF_AUTH_METHOD,
+    CONF_BRAND,
+    CONF_PARKED_INTERVAL,
+    DEFAULT_ACTIVE_INTERVAL,
+    DEFAULT_PARKED_INTERVAL,
+    DOMAIN,
+    LOGGER,
+    PARKED_INTERVAL_RANGE,
+    get_endpoints,
+)
+
+# PSAInvalidCodeError.reason -> the error shown under the code field.
+CODE_ERRORS = {
+    "empty": "code_empty",
+    "too_long": "code_too_long",
+    "no_code": "code_not_found",
+    "malformed": "code_malformed",
+    "state_mismatch": "code_state_mismatch",
+    "wrong_redirect": "code_wrong_redirect",
+    "rejected": "invalid_code",
+}
+
+STEP_CREDENTIALS = "credentials"
+STEP_REAUTH_CONFIRM = "reauth_confirm"
+STEP_RECONFIGURE = "reconfigure"
+
+PASSWORD_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
+)
+EMAIL_SELECTOR = TextSelector(
+    TextSelectorConfig(type=TextSelectorType.EMAIL, autocomplete="username")
+)
+TEXT_SELECTOR = TextSelector()
+SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+BRAND_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_BRAND): SelectSelector(
+            SelectSelectorConfig(
+                options=[
+                    SelectOptionDict(value=brand.key, label=brand.name) for brand in BRANDS.values()
+                ],
+                mode=SelectSelectorMode.LIST,
+            )
+        )
+    }
+)
+CODE_SCHEMA = vol.Schema({vol.Required(CONF_CODE): TEXT_SELECTOR})
+
+
+def _error_key(err: Exception) -> str:
+    """The form error for a failed login or check; unexpected ones are logged."""
+    if isinstance(err, PSAInvalidClientError):
+        return "invalid_client"
+    if isinstance(err, PSAAuthError):
+        return "invalid_auth"
+    if isinstance(err, PSARateLimitError):
+        return "rate_limited"
+    if isinstance(err, PSAConnectionError):
+        return "cannot_connect"
+    LOGGER.error("Unexpected error during the login", exc_info=err)
+    return "unknown"
+
+
+def _country_selector(brand: Brand) -> CountrySelector:
+    return CountrySelector(CountrySelectorConfig(countries=list(brand.countries)))
+
+
+class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
+    """One entry per account (the identity server's subject)."""
+
+    VERSION = 1
+    MINOR_VERSION = 1
+
+    def __init__(self) -> None:
+        self._brand: Brand | None = None
+        self._values: dict[str, Any] = {}  # country, username, client id and secret
+        self._password = ""
+        self._login_step = STEP_CREDENTIALS  # the form that edits what a login error concerns
+        self._auth: PSAAuth | None = None
+        self._request: AuthorizationRequest | None = None
+        self._exchanged: str | None = None  # the paste whose code already gave tokens
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> PSAOptionsFlow:
+        return PSAOptionsFlow()
+
+    @property
+    def brand(self) -> Brand:
+        assert self._brand is not None
+        return self._brand
+
+    # New entry: brand first (it decides the countries), then the account.
+    async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        if user_input is not None:
+            self._brand = BRANDS[user_input[CONF_BRAND]]
+            return await self.async_step_credentials()
+        return self.async_show_form(step_id="user", data_schema=BRAND_SCHEMA)
+
+    async def async_step_credentials(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._values.update(
+                {key: str(user_input[key]).strip() for key in self._credential_keys()}
+            )
+            self._values[CONF_USERNAME] = str(user_input[CONF_USERNAME]).strip()
+            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
+            if not isinstance(result, dict):
+                return result
+            errors = result
+        return self._show_credentials_form(errors)
+
+    def _show_credentials_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        self._login_step = STEP_CREDENTIALS
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_COUNTRY): _country_selector(self.brand),
+                vol.Required(CONF_USERNAME): EMAIL_SELECTOR,
+                vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
+                vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
+                vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
+            }
+        )
+        suggested = {**self._values, CONF_PASSWORD: self._password}
+        if CONF_COUNTRY not in suggested and self.hass.config.country in self.brand.countries:
+            suggested[CONF_COUNTRY] = self.hass.config.country
+        return self.async_show_form(
+            step_id=STEP_CREDENTIALS,
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+            description_placeholders={"brand": self.brand.name},
+        )
+
+    # Reauthentication: same account, new password or new code.
+    async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        self._load_entry(entry_data)
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
+            if not isinstance(result, dict):
+                return result
+            errors = result
+        return self._show_reauth_form(errors)
+
+    def _show_reauth_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        self._login_step = STEP_REAUTH_CONFIRM
+        schema = vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
+        return self.async_show_form(
+            step_id=STEP_REAUTH_CONFIRM,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_PASSWORD: self._password}
+            ),
+            errors=errors,
+            description_placeholders={
+                "brand": self.brand.name,
+                "username": self._values[CONF_USERNAME],
+            },
+        )
+
+    # Reconfiguration: another country or other app credentials, same account.
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        if self._brand is None:
+            self._load_entry(self._get_reconfigure_entry().data)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._values.update(
+                {key: str(user_input[key]).strip() for key in self._credential_keys()}
+            )
+            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
+            if not isinstance(result, dict):
+                return result
+            errors = result
+        return self._show_reconfigure_form(errors)
+
+    def _show_reconfigure_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        self._login_step = STEP_RECONFIGURE
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_COUNTRY): _country_selector(self.brand),
+                vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
+                vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
+                vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
+            }
+        )
+        return self.async_show_form(
+            step_id=STEP_RECONFIGURE,
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {**self._values, CONF_PASSWORD: self._password}
+            ),
+            errors=errors,
+            description_placeholders={
+                "brand": self.brand.name,
+                "username": self._values[CONF_USERNAME],
+            },
+        )
+
+    # Browser login: the user pastes the code (or the whole redirect address).
+    async def async_step_authorization_code(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        assert self._auth is not None
+        if self._request is None:
+            self._request = self._auth.create_authorization_request()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            result = await self._async_exchange(str(user_input.get(CONF_CODE, "")))
+            if not isinstance(result, dict):
+                return result
+            errors = result
+        return self.async_show_form(
+            step_id="authorization_code",
+            data_schema=self.add_suggested_values_to_schema(CODE_SCHEMA, user_input),
+            errors=errors,
+            description_placeholders={
+                "brand": self.brand.name,
+                "authorize_url": self._request.url,
+                "redirect_uri": self._request.redirect_uri,
+            },
+        )
+
+    async def _async_exchange(self, pasted: str) -> ConfigFlowResult | dict[str, str]:
+        assert self._auth is not None
+        assert self._request is not None
+        # A code is single-use: when it already gave tokens and only the check after it
+        # failed, the same paste goes straight to the check again.
+        if self._auth.token is None or pasted != self._exchanged:
+            try:
+                await self._auth.login_code(pasted, self._request)
+            except PSAInvalidCodeError as err:
+                return {"base": CODE_ERRORS.get(err.reason, "invalid_code")}
+            except PSAInvalidClientError:
+                return self._show_login_form({"base": "invalid_client"})
+            except PSAError as err:
+                return {"base": _error_key(err)}
+            self._exchanged = pasted
+        return await self._async_finish(AUTH_METHOD_CODE)
+
+    # Shared by the three entry points.
+    def _credential_keys(self) -> tuple[str, ...]:
+        return (CONF_COUNTRY, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+
+    def _load_entry(self, data: Mapping[str, Any]) -> None:
+        self._brand = BRANDS[data[CONF_BRAND]]
+        self._values = {
+            key: data[key]
+            for key in (CONF_COUNTRY, CONF_USERNAME, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+        }
+        self._password = data.get(CONF_PASSWORD) or ""
+
+    def _show_login_form(self, errors: dict[str, str]) -> ConfigFlowResult:
+        if self._login_step == STEP_REAUTH_CONFIRM:
+            return self._show_reauth_form(errors)
+        if self._login_step == STEP_RECONFIGURE:
+            return self._show_reconfigure_form(errors)
+        return self._show_credentials_form(errors)
+
+    def _new_auth(self) -> PSAAuth:
+        return PSAAuth(
+            async_get_clientsession(self.hass),
+            self.brand,
+            self._values[CONF_COUNTRY],
+            self._values[CONF_CLIENT_ID],
+            self._values[CONF_CLIENT_SECRET],
+            idp_base_url=get_endpoints().idp_base_url,
+        )
+
+    async def _async_login(self, password: str) -> ConfigFlowResult | dict[str, str]:
+        """Password grant, or the browser login when there is no password or it is refused."""
+        self._password = password
+        self._auth = self._new_auth()
+        self._request = None
+        self._exchanged = None
+        if not password:
+            return await self.async_step_authorization_code()
+        try:
+            await self._auth.login_password(self._values[CONF_USERNAME], password)
+        except PSAPasswordGrantUnsupportedError:
+            LOGGER.debug("Password grant refused by the identity server; using the browser login")
+            self._password = ""
+            return await self.async_step_authorization_code()
+        except Exception as err:  # every failure becomes a form error
+            return {"base": _error_key(err)}
+        return await self._async_finish(AUTH_METHOD_PASSWORD)
+
+    async def _async_finish(self, auth_method: str) -> ConfigFlowResult | dict[str, str]:
+        """Prove the tokens work by listing the vehicles, then create or update the entry."""
+        auth = self._auth
+        assert auth is not None
+        assert auth.token is not None
+        client = PSAClient(
+            async_get_clientsession(self.hass), auth, api_base_url=get_endpoints().api_base_url
+        )
+        try:
+            await client.get_vehicles()
+            account = auth.account_id
+            if not account:
+                user = await client.get_user()
+                account = (user.email or self._values[CONF_USERNAME]).lower()
+        except Exception as err:  # every failure becomes a form error
+            return {"base": _error_key(err)}
+        data: dict[str, Any] = {
+            CONF_BRAND: self.brand.key,
+            **self._values,
+            CONF_TOKEN: auth.token.as_dict(),
+            CONF_AUTH_METHOD: auth_method,
+        }
+        if auth_method == AUTH_METHOD_PASSWORD:
+            data[CONF_PASSWORD] = self._password
+        await self.async_set_unique_id(account)
+        try:
+            if self.source == SOURCE_REAUTH:
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
+            if self.source == SOURCE_RECONFIGURE:
+                self._abort_if_unique_id_mismatch(reason="wrong_account")
+                return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=data)
+            self._abort_if_unique_id_configured()
+        except AbortFlow:
+            await auth.revoke()  # tokens nobody will use
+            raise
+        return self.async_create_entry(
+            title=f"{self.brand.name} ({self._values[CONF_USERNAME]})", data=data
+        )
+
+
+class PSAOptionsFlow(OptionsFlow):
+    """Polling intervals: while a car is active, and while it is parked."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            active = int(user_input[CONF_ACTIVE_INTERVAL])
+            parked = int(user_input[CONF_PARKED_INTERVAL])
+            if active > parked:
+                errors["base"] = "active_above_parked"
+            else:
+                return self.async_create_entry(
+                    data={CONF_ACTIVE_INTERVAL: active, CONF_PARKED_INTERVAL: parked}
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_ACTIVE_INTERVAL): _seconds(ACTIVE_INTERVAL_RANGE),
+                vol.Required(CONF_PARKED_INTERVAL): _seconds(PARKED_INTERVAL_RANGE),
+            }
+        )
+        suggested = {
+            CONF_ACTIVE_INTERVAL: DEFAULT_ACTIVE_INTERVAL,
+            CONF_PARKED_INTERVAL: DEFAULT_PARKED_INTERVAL,
+            **self.config_entry.options,
+            **(user_input or {}),
+        }
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),
+            errors=errors,
+        )
+
+
+def _seconds(bounds: tuple[int, int]) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=bounds[0],
+            max=bounds[1],
+            step=10,
+            unit_of_measurement="s",
+            mode=NumberSelectorMode.BOX,
+        )
+    )
