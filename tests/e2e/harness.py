@@ -1,0 +1,305 @@
+"""Real processes for the end-to-end tests: the simulator and Home Assistant, on loopback.
+
+Each process runs in its own session (process group) and is stopped by its id when the test
+ends, whatever the outcome. Logs go to artifacts/e2e/<test>/ (ignored by git, kept by CI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+import contextlib
+from dataclasses import dataclass, field
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN = "psa_connected_car"
+ARTIFACTS = ROOT / "artifacts" / "e2e"
+BIN = Path(sys.executable).parent
+HASS = BIN / "hass"
+
+# The simulator's demo account (docs/ARCHITECTURE.md).
+DEMO = {
+    "brand": "peugeot",
+    "country": "FR",
+    "username": "demo@example.com",
+    "password": "demo",
+    "client_id": "demo-client-id",
+    "client_secret": "demo-client-secret",
+}
+OWNER = {"name": "Owner", "username": "owner", "password": "e2e-owner-password"}
+
+# Onboarding steps marked done before the first start, so that creating the owner finishes the
+# onboarding. Finishing the "core_config" step through the API would start the met,
+# radio_browser, google_translate and shopping_list flows, which need the internet.
+PRE_DONE_ONBOARDING = ["core_config", "analytics", "integration"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ManagedProcess:
+    """A child process in its own process group, with its output in a log file."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+    def running(self) -> bool:
+        return self.popen.poll() is None
+
+    def stop(self) -> None:
+        if self.running():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.popen.pid, signal.SIGTERM)
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.popen.pid, signal.SIGKILL)
+                self.popen.wait(timeout=10)
+
+    def log_tail(self, lines: int = 80) -> str:
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Processes:
+    """Everything a test started; `stop_all` is called at teardown."""
+
+    log_dir: Path
+    started: list[ManagedProcess] = field(default_factory=list)
+
+    def start(
+        self, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> ManagedProcess:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"{name}.log"
+        with log_path.open("wb") as log:
+            popen = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+                args,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(env or {})},
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        process = ManagedProcess(name, popen, log_path)
+        self.started.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in reversed(self.started):
+            process.stop()
+
+
+async def wait_for(
+    what: str,
+    check: Callable[[], Awaitable[bool]],
+    process: ManagedProcess,
+    seconds: float,
+) -> None:
+    """Poll `check` until it is true; fail with the process's log if it dies or times out."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not process.running():
+            raise AssertionError(
+                f"{process.name} exited while waiting for {what}:\n{process.log_tail()}"
+            )
+        with contextlib.suppress(aiohttp.ClientError, OSError, asyncio.TimeoutError):
+            if await check():
+                return
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}:\n{process.log_tail()}")
+
+
+async def get_json(session: aiohttp.ClientSession, url: str, **kwargs: Any) -> Any:
+    async with session.get(url, **kwargs) as response:
+        assert response.status == 200, f"GET {url}: {response.status} {await response.text()}"
+        return await response.json()
+
+
+async def send_json(
+    session: aiohttp.ClientSession, method: str, url: str, body: Any = None, **kwargs: Any
+) -> Any:
+    async with session.request(method, url, json=body, **kwargs) as response:
+        text = await response.text()
+        assert response.status == 200, f"{method} {url}: {response.status} {text}"
+        return json.loads(text) if text else None
+
+
+@dataclass
+class Simulator:
+    url: str
+    process: ManagedProcess
+
+    def control(self, path: str) -> str:
+        return f"{self.url}/_simulator/{path}"
+
+
+async def start_simulator(
+    processes: Processes, session: aiohttp.ClientSession, *, code_only: bool
+) -> Simulator:
+    port = free_port()
+    args = [sys.executable, "-m", "psa_simulator", "--host", "127.0.0.1", "--port", str(port)]
+    if code_only:
+        args.append("--no-password-grant")
+    process = processes.start("simulator", args)
+    simulator = Simulator(f"http://127.0.0.1:{port}", process)
+
+    async def ready() -> bool:
+        async with session.get(simulator.control("state")) as response:
+            return response.status == 200
+
+    await wait_for("the simulator", ready, process, seconds=30)
+    return simulator
+
+
+def write_config(config_dir: Path, port: int, *, frontend: bool) -> None:
+    """A small configuration: what the tests use, nothing that needs the internet."""
+    components = ["api:", "config:", "onboarding:"]
+    if frontend:
+        components += ["frontend:", "history:", "logbook:"]
+    lines = [
+        "homeassistant:",
+        "  name: End-to-end",
+        "  unit_system: metric",
+        "  time_zone: Europe/Paris",
+        "  country: FR",
+        "  currency: EUR",
+        "  latitude: 48.8566",
+        "  longitude: 2.3522",
+        "  elevation: 35",
+        "http:",
+        "  server_host: 127.0.0.1",
+        f"  server_port: {port}",
+        *components,
+        "logger:",
+        "  default: warning",
+        "  logs:",
+        f"    custom_components.{DOMAIN}: debug",
+    ]
+    config_dir.mkdir(parents=True, exist_ok=True)
+    (config_dir / "configuration.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    storage = config_dir / ".storage"
+    storage.mkdir(exist_ok=True)
+    onboarding = {
+        "version": 4,
+        "minor_version": 1,
+        "key": "onboarding",
+        "data": {"done": PRE_DONE_ONBOARDING},
+    }
+    (storage / "onboarding").write_text(json.dumps(onboarding), encoding="utf-8")
+
+
+def install_integration(config_dir: Path) -> None:
+    """As a user has it after HACS: a copy of the integration folder in custom_components/."""
+    target = config_dir / "custom_components" / DOMAIN
+    shutil.copytree(
+        ROOT / "custom_components" / DOMAIN,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+
+
+@dataclass
+class HomeAssistant:
+    url: str
+    config_dir: Path
+    process: ManagedProcess
+    token: str = ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def start_hass(
+    processes: Processes,
+    session: aiohttp.ClientSession,
+    config_dir: Path,
+    simulator: Simulator,
+    *,
+    frontend: bool = False,
+) -> HomeAssistant:
+    port = free_port()
+    write_config(config_dir, port, frontend=frontend)
+    install_integration(config_dir)
+    # --skip-pip: a test never installs packages; whatever Home Assistant lacks stays unloaded.
+    process = processes.start(
+        "hass",
+        [str(HASS), "-c", str(config_dir), "--skip-pip", "--log-no-color"],
+        env={"PSA_SIMULATOR_URL": simulator.url},
+    )
+    hass = HomeAssistant(f"http://127.0.0.1:{port}", config_dir, process)
+
+    async def serving() -> bool:
+        async with session.get(f"{hass.url}/api/onboarding") as response:
+            return response.status == 200
+
+    await wait_for("Home Assistant's HTTP server", serving, process, seconds=90)
+    return hass
+
+
+async def create_owner(session: aiohttp.ClientSession, hass: HomeAssistant) -> None:
+    """The onboarding's first step through its API, then a token like the frontend gets one."""
+    client_id = f"{hass.url}/"
+    created = await send_json(
+        session,
+        "POST",
+        f"{hass.url}/api/onboarding/users",
+        {**OWNER, "client_id": client_id, "language": "en"},
+    )
+    async with session.post(
+        f"{hass.url}/auth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": created["auth_code"],
+            "client_id": client_id,
+        },
+    ) as response:
+        assert response.status == 200, await response.text()
+        hass.token = (await response.json())["access_token"]
+
+
+async def wait_running(session: aiohttp.ClientSession, hass: HomeAssistant) -> None:
+    async def running() -> bool:
+        config = await get_json(session, f"{hass.url}/api/config", headers=hass.headers)
+        return bool(config["state"] == "RUNNING")
+
+    await wait_for("Home Assistant to be RUNNING", running, hass.process, seconds=90)
+
+
+async def websocket_command(
+    session: aiohttp.ClientSession, hass: HomeAssistant, command: dict[str, Any]
+) -> Any:
+    """One command over the websocket API (the entity registry has no REST endpoint)."""
+    async with session.ws_connect(f"{hass.url}/api/websocket") as ws:
+        assert (await ws.receive_json())["type"] == "auth_required"
+        await ws.send_json({"type": "auth", "access_token": hass.token})
+        assert (await ws.receive_json())["type"] == "auth_ok"
+        await ws.send_json({"id": 1, **command})
+        reply = await ws.receive_json()
+        assert reply["success"], reply
+        return reply["result"]

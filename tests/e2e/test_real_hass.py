@@ -1,0 +1,214 @@
+"""A real Home Assistant process with the integration installed as a user has it, driven through
+its HTTP API against the simulator: onboarding, config flow, entities, removal.
+
+Runs twice: with the password grant (the historical world) and with the authorization code only
+(the real servers since January 2024: the user signs in on the brand's page and pastes the
+redirect address).
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+import aiohttp
+import pytest
+
+from .harness import (
+    DEMO,
+    DOMAIN,
+    HomeAssistant,
+    Processes,
+    Simulator,
+    create_owner,
+    get_json,
+    send_json,
+    start_hass,
+    start_simulator,
+    wait_for,
+    wait_running,
+    websocket_command,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+class FormParser(HTMLParser):
+    """The login form of the simulator's authorize page: action and input values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action = ""
+        self.fields: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.action = values.get("action", "")
+        elif tag == "input" and values.get("name"):
+            self.fields[values["name"]] = values.get("value", "")
+
+
+async def sign_in_on_authorize_page(session: aiohttp.ClientSession, authorize_url: str) -> str:
+    """What the user does in a browser; returns the redirect address the browser cannot open."""
+    async with session.get(authorize_url) as response:
+        assert response.status == 200, await response.text()
+        form = FormParser()
+        form.feed(await response.text())
+    assert form.action, "no login form on the authorize page"
+    fields = {**form.fields, "username": DEMO["username"], "password": DEMO["password"]}
+    async with session.post(
+        urljoin(authorize_url, form.action), data=fields, allow_redirects=False
+    ) as response:
+        assert response.status == 302, await response.text()
+        location = response.headers["Location"]
+    assert location.startswith("mymap://oauth2redirect/fr?")
+    assert parse_qs(urlsplit(location).query)["code"]
+    return location
+
+
+async def freeze_vehicles(
+    session: aiohttp.ClientSession, simulator: Simulator
+) -> dict[str, dict[str, Any]]:
+    """Serve each vehicle's current status verbatim from now on, so values can be compared."""
+    statuses = {}
+    for vehicle in await get_json(session, simulator.control("vehicles")):
+        vin = vehicle["vin"]
+        status = await get_json(session, simulator.control(f"vehicles/{vin}/status"))
+        await send_json(session, "PUT", simulator.control(f"vehicles/{vin}/status"), status)
+        statuses[vin] = status
+    assert len(statuses) == 3, "the demo account has three cars"
+    return statuses
+
+
+async def run_config_flow(
+    session: aiohttp.ClientSession, hass: HomeAssistant, *, code_only: bool
+) -> dict[str, Any]:
+    flows = f"{hass.url}/api/config/config_entries/flow"
+    result = await send_json(session, "POST", flows, {"handler": DOMAIN}, headers=hass.headers)
+    assert result["type"] == "form", result
+    assert result["step_id"] == "user"
+    flow = f"{flows}/{result['flow_id']}"
+    result = await send_json(session, "POST", flow, {"brand": DEMO["brand"]}, headers=hass.headers)
+    assert result["step_id"] == "credentials", result
+    credentials = {
+        key: DEMO[key] for key in ("country", "username", "password", "client_id", "client_secret")
+    }
+    result = await send_json(session, "POST", flow, credentials, headers=hass.headers)
+    if code_only:
+        # The simulator refuses the password grant like the real servers: the code step follows.
+        assert result["type"] == "form", result
+        assert result["step_id"] == "authorization_code", result
+        authorize_url = result["description_placeholders"]["authorize_url"]
+        redirect = await sign_in_on_authorize_page(session, authorize_url)
+        result = await send_json(session, "POST", flow, {"code": redirect}, headers=hass.headers)
+    assert result["type"] == "create_entry", result
+    return result
+
+
+def number(state: dict[str, Any]) -> float:
+    return float(state["state"])
+
+
+def energy(status: dict[str, Any], kind: str) -> dict[str, Any]:
+    return next(item for item in status["energies"] if item["type"] == kind)
+
+
+async def check_entities(
+    session: aiohttp.ClientSession,
+    hass: HomeAssistant,
+    entry_id: str,
+    statuses: dict[str, dict[str, Any]],
+) -> None:
+    """Each simulated car is a device whose entities show the simulator's values."""
+    registry: list[dict[str, Any]] = []
+
+    async def entities_created() -> bool:
+        registry[:] = [
+            entity
+            for entity in await websocket_command(
+                session, hass, {"type": "config/entity_registry/list"}
+            )
+            if entity["config_entry_id"] == entry_id
+        ]
+        return all(
+            any(entity["unique_id"] == f"{vin}_odometer" for entity in registry) for vin in statuses
+        )
+
+    await wait_for("the vehicles' entities", entities_created, hass.process, seconds=60)
+    by_unique_id = {entity["unique_id"]: entity["entity_id"] for entity in registry}
+    states = {
+        state["entity_id"]: state
+        for state in await get_json(session, f"{hass.url}/api/states", headers=hass.headers)
+    }
+
+    def state_of(vin: str, key: str) -> dict[str, Any]:
+        return states[by_unique_id[f"{vin}_{key}"]]
+
+    devices = await websocket_command(session, hass, {"type": "config/device_registry/list"})
+    identifiers = {tuple(identifier) for device in devices for identifier in device["identifiers"]}
+    for vin, status in statuses.items():
+        assert (DOMAIN, vin) in identifiers
+        assert number(state_of(vin, "odometer")) == pytest.approx(
+            status["odometer"]["mileage"], abs=0.5
+        )
+        motorization = {item["type"] for item in status["energies"] if "level" in item}
+        if "Electric" in motorization:
+            assert number(state_of(vin, "battery_level")) == pytest.approx(
+                energy(status, "Electric")["level"]
+            )
+        if "Fuel" in motorization:
+            assert number(state_of(vin, "fuel_level")) == pytest.approx(
+                energy(status, "Fuel")["level"]
+            )
+        tracker = state_of(vin, "location")["attributes"]
+        longitude, latitude = status["lastPosition"]["geometry"]["coordinates"][:2]
+        assert tracker["latitude"] == pytest.approx(latitude, abs=1e-4)
+        assert tracker["longitude"] == pytest.approx(longitude, abs=1e-4)
+
+
+async def remove_entry(
+    session: aiohttp.ClientSession, hass: HomeAssistant, simulator: Simulator, entry_id: str
+) -> None:
+    """Deleting the entry revokes its refresh token at the identity server."""
+    before = await get_json(session, simulator.control("state"))
+    assert before["live_refresh_tokens"] == 1
+    await send_json(
+        session,
+        "DELETE",
+        f"{hass.url}/api/config/config_entries/entry/{entry_id}",
+        headers=hass.headers,
+    )
+    after = await get_json(session, simulator.control("state"))
+    assert after["live_refresh_tokens"] == 0
+    stats = await get_json(session, simulator.control("stats"))
+    assert any("revoke" in path and count for path, count in stats["requests"].items()), stats
+    entries = await get_json(
+        session, f"{hass.url}/api/config/config_entries/entry", headers=hass.headers
+    )
+    assert all(entry["domain"] != DOMAIN for entry in entries)
+
+
+@pytest.mark.parametrize("code_only", [False, True], ids=["password_grant", "code_only"])
+async def test_real_hass(
+    code_only: bool, processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    simulator = await start_simulator(processes, http, code_only=code_only)
+    statuses = await freeze_vehicles(http, simulator)
+    hass = await start_hass(processes, http, tmp_path / "config", simulator)
+    await create_owner(http, hass)
+    await wait_running(http, hass)
+
+    result = await run_config_flow(http, hass, code_only=code_only)
+    entry = result["result"]
+    assert entry["domain"] == DOMAIN
+    assert entry["title"] == "Peugeot (demo@example.com)"
+    assert entry["state"] in {"loaded", "not_loaded", "setup_in_progress"}
+
+    await check_entities(http, hass, entry["entry_id"], statuses)
+    await remove_entry(http, hass, simulator, entry["entry_id"])
+    for process in (hass.process, simulator.process):
+        assert process.running(), f"{process.name} died:\n{process.log_tail()}"
+    assert "Traceback" not in hass.process.log_path.read_text(encoding="utf-8")
