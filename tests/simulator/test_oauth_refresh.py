@@ -1,0 +1,172 @@
+"""Refresh-token rotation, revocation, and the token-request counters."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from psa_simulator import SimulatorConfig
+from psa_simulator.testing import SimulatorHandle
+
+from ..conftest import SimulatorFactory
+from .conftest import Clock
+from .helpers import REALM, api_get, basic, password_login, post_token
+
+DEAD = {"error": "invalid_grant", "error_description": "grant is invalid"}
+
+
+def refresh(token: str, **extra: str) -> dict[str, str]:
+    return {"grant_type": "refresh_token", "refresh_token": token} | extra
+
+
+async def revoke(
+    session: aiohttp.ClientSession,
+    sim: SimulatorHandle,
+    token: str | None,
+    *,
+    realm: str = REALM,
+    authorization: str | None = None,
+) -> tuple[int, object]:
+    async with session.post(
+        f"{sim.url}/am/oauth2/token/revoke",
+        params={"realm": realm},
+        data={} if token is None else {"token": token},
+        headers={"Authorization": authorization or basic()},
+    ) as response:
+        return response.status, await response.json()
+
+
+async def test_refresh_rotates_the_refresh_token(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    first = await password_login(session, sim)
+    status, second = await post_token(
+        session, sim, refresh(first["refresh_token"], scope="openid profile")
+    )
+    assert status == 200
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] != first["access_token"]
+    assert second["scope"] == first["scope"]
+    assert "id_token" in second
+    assert await post_token(session, sim, refresh(first["refresh_token"])) == (400, DEAD)
+    status, third = await post_token(session, sim, refresh(second["refresh_token"], realm=REALM))
+    assert status == 200
+    assert third["refresh_token"] not in (first["refresh_token"], second["refresh_token"])
+
+
+async def test_refresh_errors(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
+    assert await post_token(session, sim, refresh("unknown")) == (400, DEAD)
+    status, body = await post_token(session, sim, {"grant_type": "refresh_token"})
+    assert (status, body["error"]) == (400, "invalid_request")
+    tokens = await password_login(session, sim)
+    status, body = await post_token(
+        session, sim, refresh(tokens["refresh_token"]), authorization=basic("x", "y")
+    )
+    assert (status, body["error"]) == (401, "invalid_client")
+    assert (await post_token(session, sim, refresh(tokens["refresh_token"])))[0] == 200
+
+
+async def test_old_access_token_keeps_working_until_it_expires(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, clock: Clock
+) -> None:
+    first = await password_login(session, sim)
+    _, second = await post_token(session, sim, refresh(first["refresh_token"]))
+    assert (await api_get(session, sim, "/user", first["access_token"]))[0] == 200
+    clock.now += 3599
+    assert (await api_get(session, sim, "/user", first["access_token"]))[0] == 401
+    assert (await api_get(session, sim, "/user", second["access_token"]))[0] == 401
+
+
+async def test_refresh_token_lifetime(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    clock = Clock(1_800_000_000)
+    sim = await simulator_factory(SimulatorConfig(clock=clock, refresh_token_lifetime=600))
+    tokens = await password_login(session, sim)
+    clock.now += 600
+    assert await post_token(session, sim, refresh(tokens["refresh_token"])) == (400, DEAD)
+
+
+async def test_revoke_refresh_token_kills_its_grant(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    tokens = await password_login(session, sim)
+    other = await password_login(session, sim)
+    assert await revoke(session, sim, tokens["refresh_token"]) == (200, {})
+    assert await post_token(session, sim, refresh(tokens["refresh_token"])) == (400, DEAD)
+    assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 401
+    assert (await api_get(session, sim, "/user", other["access_token"]))[0] == 200
+
+
+async def test_revoke_access_token_only(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    tokens = await password_login(session, sim)
+    assert await revoke(session, sim, tokens["access_token"]) == (200, {})
+    assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 401
+    assert (await post_token(session, sim, refresh(tokens["refresh_token"])))[0] == 200
+
+
+async def test_revoke_errors(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
+    tokens = await password_login(session, sim)
+    status, body = await revoke(
+        session, sim, tokens["refresh_token"], authorization=basic("x", "y")
+    )
+    assert status == 401
+    assert body == {"error": "invalid_client", "error_description": "Client authentication failed"}
+    status, _ = await revoke(session, sim, tokens["refresh_token"], realm="clientsB2COpel")
+    assert status == 400
+    status, _ = await revoke(session, sim, None)
+    assert status == 400
+    assert await revoke(session, sim, "never-issued") == (200, {})
+    assert (await post_token(session, sim, refresh(tokens["refresh_token"])))[0] == 200
+
+
+async def test_control_revokes_all_refresh_tokens(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    one, two = await password_login(session, sim), await password_login(session, sim)
+    async with session.post(f"{sim.url}/_simulator/tokens/revoke_refresh") as response:
+        assert await response.json() == {"revoked": 2}
+    for tokens in (one, two):
+        assert await post_token(session, sim, refresh(tokens["refresh_token"])) == (400, DEAD)
+        assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 200
+
+
+async def test_control_expires_all_access_tokens(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    tokens = await password_login(session, sim)
+    async with session.post(f"{sim.url}/_simulator/tokens/expire_access") as response:
+        assert await response.json() == {"expired": 1}
+    assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 401
+    _, fresh = await post_token(session, sim, refresh(tokens["refresh_token"]))
+    assert (await api_get(session, sim, "/user", fresh["access_token"]))[0] == 200
+
+
+async def test_token_requests_are_counted_per_grant(
+    sim: SimulatorHandle, session: aiohttp.ClientSession
+) -> None:
+    tokens = await password_login(session, sim)
+    await post_token(session, sim, refresh(tokens["refresh_token"]))
+    await post_token(session, sim, refresh("dead"))
+    await post_token(session, sim, {"grant_type": "authorization_code", "code": "x"})
+    async with session.get(f"{sim.url}/_simulator/stats") as response:
+        stats = await response.json()
+    assert stats["token_requests"] == {"password": 1, "authorization_code": 1, "refresh_token": 2}
+    assert stats["max_concurrent_token_requests"] == 1
+
+
+async def test_concurrent_token_requests_are_visible(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    sim = await simulator_factory()  # default: each token request waits 10 ms inside
+    tokens = await password_login(session, sim)
+    await asyncio.gather(
+        *(post_token(session, sim, refresh(tokens["refresh_token"])) for _ in range(3))
+    )
+    stats = sim.state.stats.as_dict()
+    assert stats["max_concurrent_token_requests"] == 3
+    assert stats["token_requests"]["refresh_token"] == 3
+    assert sim.state.stats.token_in_flight == 0
