@@ -174,9 +174,9 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             )
             self._values[CONF_USERNAME] = str(user_input[CONF_USERNAME]).strip()
             result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, dict):
+            if not isinstance(result, str):
                 return result
-            errors = result
+            errors = {"base": result}
         return self._show_credentials_form(errors)
 
     def _show_credentials_form(self, errors: dict[str, str]) -> ConfigFlowResult:
@@ -211,9 +211,9 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, dict):
+            if not isinstance(result, str):
                 return result
-            errors = result
+            errors = {"base": result}
         return self._show_reauth_form(errors)
 
     def _show_reauth_form(self, errors: dict[str, str]) -> ConfigFlowResult:
@@ -243,9 +243,9 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
                 {key: str(user_input[key]).strip() for key in self._credential_keys()}
             )
             result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, dict):
+            if not isinstance(result, str):
                 return result
-            errors = result
+            errors = {"base": result}
         return self._show_reconfigure_form(errors)
 
     def _show_reconfigure_form(self, errors: dict[str, str]) -> ConfigFlowResult:
@@ -280,9 +280,9 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             result = await self._async_exchange(str(user_input.get(CONF_CODE, "")))
-            if not isinstance(result, dict):
+            if not isinstance(result, str):
                 return result
-            errors = result
+            errors = {"base": result}
         return self.async_show_form(
             step_id="authorization_code",
             data_schema=self.add_suggested_values_to_schema(CODE_SCHEMA, user_input),
@@ -294,7 +294,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    async def _async_exchange(self, pasted: str) -> ConfigFlowResult | dict[str, str]:
+    async def _async_exchange(self, pasted: str) -> ConfigFlowResult | str:
         assert self._auth is not None
         assert self._request is not None
         # A code is single-use: when it already gave tokens and only the check after it
@@ -303,11 +303,11 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             try:
                 await self._auth.login_code(pasted, self._request)
             except PSAInvalidCodeError as err:
-                return {"base": CODE_ERRORS.get(err.reason, "invalid_code")}
+                return CODE_ERRORS.get(err.reason, "invalid_code")
             except PSAInvalidClientError:
                 return self._show_login_form({"base": "invalid_client"})
             except PSAError as err:
-                return {"base": _error_key(err)}
+                return _error_key(err)
             self._exchanged = pasted
         return await self._async_finish(AUTH_METHOD_CODE)
 
@@ -340,7 +340,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             idp_base_url=get_endpoints().idp_base_url,
         )
 
-    async def _async_login(self, password: str) -> ConfigFlowResult | dict[str, str]:
+    async def _async_login(self, password: str) -> ConfigFlowResult | str:
         """Password grant, or the browser login when there is no password or it is refused."""
         self._password = password
         self._auth = self._new_auth()
@@ -355,10 +355,10 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             self._password = ""
             return await self.async_step_authorization_code()
         except Exception as err:  # every failure becomes a form error
-            return {"base": _error_key(err)}
+            return _error_key(err)
         return await self._async_finish(AUTH_METHOD_PASSWORD)
 
-    async def _async_finish(self, auth_method: str) -> ConfigFlowResult | dict[str, str]:
+    async def _async_finish(self, auth_method: str) -> ConfigFlowResult | str:
         """Prove the tokens work by listing the vehicles, then create or update the entry."""
         auth = self._auth
         assert auth is not None
@@ -373,7 +373,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
                 user = await client.get_user()
                 account = (user.email or self._values[CONF_USERNAME]).lower()
         except Exception as err:  # every failure becomes a form error
-            return {"base": _error_key(err)}
+            return _error_key(err)
         data: dict[str, Any] = {
             CONF_BRAND: self.brand.key,
             **self._values,

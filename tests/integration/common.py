@@ -143,6 +143,7 @@ class MockPSA:
         default_factory=lambda: Maintenance(days_before=200, distance_before=15000.0)
     )
     alerts: list[Alert] | Exception = field(default_factory=list)
+    login_errors: list[Exception] = field(default_factory=list)  # raised by the next logins
 
     def status_calls(self, vehicle_id: str | None = None) -> int:
         calls = self.client.get_status.await_args_list
@@ -178,6 +179,8 @@ def build_mock_psa() -> MockPSA:
         return auth
 
     async def _login(*args: Any, **kwargs: Any) -> TokenSet:
+        if mock.login_errors:
+            raise mock.login_errors.pop(0)
         auth.token = TOKEN
         return TOKEN
 
