@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 import aiohttp
+from homeassistant.components.http import config as http_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "psa_connected_car"
@@ -191,9 +192,6 @@ def write_config(config_dir: Path, port: int, *, frontend: bool) -> None:
         "  latitude: 48.8566",
         "  longitude: 2.3522",
         "  elevation: 35",
-        "http:",
-        "  server_host: 127.0.0.1",
-        f"  server_port: {port}",
         *components,
         "logger:",
         "  default: warning",
@@ -211,6 +209,32 @@ def write_config(config_dir: Path, port: int, *, frontend: bool) -> None:
         "data": {"done": PRE_DONE_ONBOARDING},
     }
     (storage / "onboarding").write_text(json.dumps(onboarding), encoding="utf-8")
+    (storage / "http").write_text(json.dumps(http_store(port)), encoding="utf-8")
+
+
+def http_store(port: int) -> dict[str, Any]:
+    """Home Assistant's stored HTTP settings: loopback only, on `port`, confirmed.
+
+    Since 2026.x an `http:` YAML section is migrated into storage as a *pending* trial that
+    reverts (and restarts Home Assistant) unless confirmed in the UI within five minutes, so the
+    settings go straight into storage as the confirmed ("stable") ones.
+    """
+    stable = http_config.HTTP_STORAGE_SCHEMA({"server_host": ["127.0.0.1"], "server_port": port})
+    return {
+        "version": http_config.STORAGE_VERSION,
+        "minor_version": http_config.STORAGE_MINOR_VERSION,
+        "key": http_config.STORAGE_KEY,
+        "data": {
+            "stable": {
+                **stable,
+                "created_at": "2026-01-01T00:00:00+00:00",
+                "error": None,
+                "error_message": None,
+            },
+            "pending": None,
+            "yaml_migration_done": True,
+        },
+    }
 
 
 def install_integration(config_dir: Path) -> None:
