@@ -1,0 +1,165 @@
+"""A user in a real browser: log in to Home Assistant, add the integration through its dialog,
+sign in on the (simulated) brand login page, paste the redirect address, open a car's page.
+
+Headless Chromium (Debian's `chromium` package, driven by Playwright; never a downloaded
+browser). Screenshots go to artifacts/e2e/screenshots/; the README's come from there
+(docs/images/, copied by hand after checking them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+import importlib.util
+from pathlib import Path
+import shutil
+
+import aiohttp
+from playwright.async_api import Page, Route, async_playwright
+import pytest
+
+from .harness import (
+    ARTIFACTS,
+    DEMO,
+    OWNER,
+    HomeAssistant,
+    Processes,
+    create_owner,
+    start_hass,
+    start_simulator,
+    wait_running,
+)
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+TIMEOUT_MS = 20_000
+
+
+def chromium_path() -> str | None:
+    for name in ("chromium", "chromium-browser"):
+        if found := shutil.which(name):
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+
+
+@pytest.fixture(name="browser_path")
+def browser_path_fixture() -> str:
+    if importlib.util.find_spec("hass_frontend") is None:
+        pytest.skip("the browser test needs Home Assistant's frontend: run scripts/setup --dev")
+    path = chromium_path()
+    if path is None:
+        pytest.skip(
+            "the browser test needs Chromium: install Debian's chromium package "
+            "(scripts/setup --dev does it when run as root)"
+        )
+    return path
+
+
+@pytest.fixture(name="page")
+async def page_fixture(browser_path: str) -> AsyncIterator[Page]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
+        try:
+            context = await browser.new_context(viewport=VIEWPORT, locale="en-US")
+            context.set_default_timeout(TIMEOUT_MS)
+            yield await context.new_page()
+        finally:
+            await browser.close()
+
+
+async def shot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+async def log_in(page: Page, hass: HomeAssistant) -> None:
+    await page.goto(hass.url)
+    await page.locator("input[name=username]").fill(OWNER["username"])
+    await page.locator("input[name=password]").fill(OWNER["password"])
+    await shot(page, "01-login")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/home/**")
+
+
+async def sign_in_at_brand(page: Page, authorize_url: str) -> str:
+    """The brand login page in a second tab; returns the app address it redirects to.
+
+    A browser cannot open the app's `mymap://` address: the redirect answer is turned into a
+    page here, so that the simulator's explanation of it (the address to copy) is visible.
+    """
+    tab = await page.context.new_page()
+    redirects: list[str] = []
+
+    async def keep_redirect(route: Route) -> None:
+        if route.request.method != "POST":
+            await route.continue_()
+            return
+        response = await route.fetch(max_redirects=0)
+        redirects.append(response.headers["location"])
+        await route.fulfill(status=200, body=await response.text(), content_type="text/html")
+
+    await tab.route("**/am/oauth2/authorize*", keep_redirect)
+    await tab.goto(authorize_url)
+    await tab.locator("input[name=username]").fill(DEMO["username"])
+    await tab.locator("input[name=password]").fill(DEMO["password"])
+    await shot(tab, "05-brand-login")
+    await tab.locator("#login-button").click()
+    await tab.locator("#redirect").wait_for()
+    await shot(tab, "06-brand-redirect")
+    await tab.close()
+    assert len(redirects) == 1
+    assert redirects[0].startswith("mymap://oauth2redirect/fr?code=")
+    return redirects[0]
+
+
+async def test_browser(
+    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path, page: Page
+) -> None:
+    simulator = await start_simulator(processes, http, code_only=True)
+    hass = await start_hass(processes, http, tmp_path / "config", simulator, frontend=True)
+    await create_owner(http, hass)
+    await wait_running(http, hass)
+    await log_in(page, hass)
+
+    # Settings > Devices & services > Add integration, search, pick ours.
+    await page.goto(f"{hass.url}/config/integrations/dashboard")
+    await page.get_by_role("button", name="Add integration").click()
+    await page.keyboard.type("PSA Connected")
+    entry = page.get_by_text("PSA Connected Car", exact=True)
+    await entry.wait_for()
+    await shot(page, "02-add-integration")
+    await entry.click()
+
+    # Brand, then the account (country suggested from Home Assistant's: FR).
+    await page.get_by_text("Choose the brand").wait_for()
+    await page.get_by_role("radio", name="Peugeot").check()
+    await shot(page, "03-brand")
+    await page.get_by_role("button", name="Next").click()
+    await page.get_by_role("textbox", name="E-mail address").fill(DEMO["username"])
+    await page.get_by_role("textbox", name="Client ID").fill(DEMO["client_id"])
+    await page.get_by_role("textbox", name="Client secret").fill(DEMO["client_secret"])
+    await shot(page, "04-credentials")
+    await page.get_by_role("button", name="Next").click()
+
+    # No password: the code step, with its link to the login page.
+    link = page.get_by_role("link", name="Peugeot login page")
+    await link.wait_for()
+    await shot(page, "04b-code-step")
+    redirect = await sign_in_at_brand(page, await link.get_attribute("href"))
+    await page.get_by_role("textbox", name="Address or code").fill(redirect)
+    await page.get_by_role("button", name="Next").click()
+
+    # Success: the three cars are devices.
+    await page.get_by_text("VR3SIMULATEDBEV01").first.wait_for()
+    await shot(page, "07-success")
