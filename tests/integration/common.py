@@ -15,6 +15,8 @@ from typing import Any
 from unittest.mock import AsyncMock, MagicMock, patch
 
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.device_registry import DeviceEntry
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.psa_connected_car.api.models import (
@@ -208,6 +210,16 @@ def patch_psa(mock: MockPSA) -> Iterator[MockPSA]:
             stack.enter_context(patch(f"{module}.PSAAuth", mock.auth_cls))
             stack.enter_context(patch(f"{module}.PSAClient", mock.client_cls))
         yield mock
+
+
+def get_device(hass: HomeAssistant, vin: str) -> DeviceEntry | None:
+    """The device of ``vin`` (works on every supported Home Assistant version)."""
+    registry = dr.async_get(hass)
+    for entry in hass.config_entries.async_entries(DOMAIN):
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+            if (DOMAIN, vin) in device.identifiers:
+                return device
+    return None
 
 
 async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -1,0 +1,265 @@
+"""Setup, unload, reload, first-refresh failures, token persistence, devices, removal."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.psa_connected_car import async_remove_config_entry_device
+from custom_components.psa_connected_car.api.brands import API_BASE_URL
+from custom_components.psa_connected_car.api.exceptions import (
+    PSAApiError,
+    PSAAuthError,
+    PSAConnectionError,
+    PSAInvalidClientError,
+    PSANoDataError,
+    PSARateLimitError,
+)
+from custom_components.psa_connected_car.const import DOMAIN
+
+from .common import (
+    NEW_TOKEN,
+    TOKEN,
+    VIN_1,
+    VIN_2,
+    VIN_3,
+    MockPSA,
+    create_entry,
+    get_device,
+    make_vehicle,
+    setup_integration,
+)
+
+
+async def test_setup_and_unload(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    coordinator = mock_config_entry.runtime_data
+    assert set(coordinator.data) == {VIN_1, VIN_2}
+    # The stored token and the production endpoints.
+    kwargs = mock_psa.auth_cls.call_args.kwargs
+    assert kwargs["token"] == TOKEN
+    assert kwargs["idp_base_url"] is None
+    assert mock_psa.client_cls.call_args.kwargs["api_base_url"] == API_BASE_URL
+
+    devices = dr.async_entries_for_config_entry(device_registry, mock_config_entry.entry_id)
+    assert {device.serial_number for device in devices} == {VIN_1, VIN_2}
+    device = get_device(hass, VIN_1)
+    assert device is not None
+    assert device.manufacturer == "Peugeot"
+    assert device.model == "Electric"
+    assert device.name == "Peugeot Electric"
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+
+
+async def test_reload(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_psa.client.get_vehicles.await_count == 2
+
+
+@pytest.mark.parametrize(
+    ("error", "state"),
+    [
+        (PSAConnectionError("timeout"), ConfigEntryState.SETUP_RETRY),
+        (PSARateLimitError("429", 30), ConfigEntryState.SETUP_RETRY),
+        (PSAApiError(500, 50000, "Internal Error"), ConfigEntryState.SETUP_RETRY),
+        (PSAInvalidClientError("refused"), ConfigEntryState.SETUP_ERROR),
+    ],
+)
+async def test_vehicle_list_failure_at_setup(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    error: Exception,
+    state: ConfigEntryState,
+) -> None:
+    mock_psa.client.get_vehicles.side_effect = error
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is state
+
+
+async def test_every_status_failing_at_setup_retries(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_psa.statuses = {vehicle.id: PSAConnectionError("502") for vehicle in mock_psa.vehicles}
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_refused_login_at_setup_starts_reauth(hass: HomeAssistant, mock_psa: MockPSA) -> None:
+    entry = create_entry(auth_method="code", password=None)
+    mock_psa.client.get_vehicles.side_effect = PSAAuthError("invalid_grant")
+    await setup_integration(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
+    mock_psa.auth.login_password.assert_not_awaited()  # no password to log in with
+
+
+async def test_dead_refresh_token_replaced_with_the_stored_password(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_psa.client.get_vehicles.side_effect = [PSAAuthError("invalid_grant"), mock_psa.vehicles]
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    mock_psa.auth.login_password.assert_awaited_once_with(
+        mock_config_entry.data["username"], mock_config_entry.data["password"]
+    )
+    assert not hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_stored_password_refused_starts_reauth(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    mock_psa.client.get_vehicles.side_effect = PSAAuthError("invalid_grant")
+    mock_psa.login_errors = [PSAAuthError("password changed")]
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    assert hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+
+
+async def test_refused_client_raises_a_repair_issue(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    mock_psa.client.get_vehicles.side_effect = PSAInvalidClientError("refused")
+    await setup_integration(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.SETUP_ERROR
+    issue = issue_registry.async_get_issue(DOMAIN, f"invalid_client_{mock_config_entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_key == "invalid_client"
+    assert issue.translation_placeholders == {"title": mock_config_entry.title}
+    # Once the app credentials work again (after reconfigure), the issue goes away.
+    mock_psa.client.get_vehicles.side_effect = None
+    mock_psa.client.get_vehicles.return_value = mock_psa.vehicles
+    assert await hass.config_entries.async_reload(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert not issue_registry.async_get_issue(
+        DOMAIN, f"invalid_client_{mock_config_entry.entry_id}"
+    )
+
+
+async def test_rotated_token_is_saved_at_once(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    await mock_psa.rotate_token(NEW_TOKEN)
+    assert mock_config_entry.data["token"] == NEW_TOKEN.as_dict()
+    assert mock_config_entry.data["password"] == "correct horse"  # the rest is kept
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_psa.client.get_vehicles.await_count == 1  # no reload for a token
+
+
+async def test_simulator_url(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("PSA_SIMULATOR_URL", "http://127.0.0.1:8080/")
+    with caplog.at_level(logging.WARNING):
+        await setup_integration(hass, mock_config_entry)
+    assert mock_psa.auth_cls.call_args.kwargs["idp_base_url"] == "http://127.0.0.1:8080"
+    assert (
+        mock_psa.client_cls.call_args.kwargs["api_base_url"]
+        == "http://127.0.0.1:8080/connectedcar/v4"
+    )
+    assert "requests go to the simulator at http://127.0.0.1:8080" in caplog.text
+
+
+async def test_removing_the_entry_revokes_the_token(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    await hass.config_entries.async_remove(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    mock_psa.auth.revoke.assert_awaited_once()
+    # The revoking login is built from the stored token, and saves nothing.
+    kwargs = mock_psa.auth_cls.call_args.kwargs
+    assert kwargs["token"] == TOKEN
+    assert kwargs["on_token_update"] is None
+
+
+async def test_removing_an_entry_without_token(hass: HomeAssistant, mock_psa: MockPSA) -> None:
+    entry = create_entry(token=None)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_remove(entry.entry_id)
+    mock_psa.auth.revoke.assert_not_awaited()
+
+
+async def test_stale_devices(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    mock_config_entry.add_to_hass(hass)
+    # A car that left the account while Home Assistant was off.
+    gone = device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id, identifiers={(DOMAIN, VIN_3)}
+    )
+    # A device the user keeps by hand (no VIN identifier) stays.
+    await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    assert device_registry.async_get(gone.id) is None
+
+    current = get_device(hass, VIN_1)
+    assert current is not None
+    assert not await async_remove_config_entry_device(hass, mock_config_entry, current)
+    orphan = device_registry.async_get_or_create(
+        config_entry_id=mock_config_entry.entry_id, identifiers={(DOMAIN, VIN_3)}
+    )
+    assert await async_remove_config_entry_device(hass, mock_config_entry, orphan)
+
+
+async def test_device_names(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    mock_psa.vehicles = [
+        make_vehicle(VIN_1, label="e-208"),
+        make_vehicle(VIN_2, brand=None, motorization=None),
+        make_vehicle(VIN_3, motorization="Electric"),
+        make_vehicle("VR3TESTCAR0000004", motorization="Electric", pictures=()),
+    ]
+    mock_psa.statuses = {
+        vehicle.id: PSANoDataError(404, 40400, "No status") for vehicle in mock_psa.vehicles
+    }
+    await setup_integration(hass, mock_config_entry)
+
+    def device(vin: str) -> dr.DeviceEntry:
+        entry = get_device(hass, vin)
+        assert entry is not None
+        return entry
+
+    assert (device(VIN_1).name, device(VIN_1).model) == ("e-208", "e-208 (Electric)")
+    assert (device(VIN_2).name, device(VIN_2).model) == ("Peugeot 000002", None)
+    assert device(VIN_2).manufacturer == "Peugeot"  # the configured brand
+    # Two unnamed cars of the same kind get their VIN tail.
+    assert device(VIN_3).name == "Peugeot Electric 000003"
+    assert device("VR3TESTCAR0000004").name == "Peugeot Electric 000004"
