@@ -18,6 +18,9 @@ FaultKind = Literal["500", "401", "429", "malformed", "drop"]
 FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 
 
+RATES = ("error_rate", "unauthorized_rate", "malformed_rate", "drop_rate")
+
+
 @dataclass(kw_only=True)
 class FaultConfig:
     """Injected faults. Rates are probabilities in [0, 1], drawn from ``random.Random(seed)``.
@@ -35,8 +38,15 @@ class FaultConfig:
     include_oauth: bool = False
 
     def validate(self) -> None:
-        """Raise ValueError on a rate outside [0, 1] or a negative duration."""
-        for name in ("error_rate", "unauthorized_rate", "malformed_rate", "drop_rate"):
+        """Raise ValueError on a rate outside [0, 1] or a negative duration, TypeError on a type."""
+        numbers = ("latency_ms", "rate_limit_seconds", *RATES)
+        for name in numbers:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"{name} must be a number")
+        if not isinstance(self.include_oauth, bool):
+            raise TypeError("include_oauth must be true or false")
+        for name in RATES:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {value}")

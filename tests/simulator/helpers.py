@@ -6,6 +6,7 @@ import base64
 from typing import Any
 
 import aiohttp
+from multidict import CIMultiDictProxy
 
 from psa_simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
 from psa_simulator.testing import SimulatorHandle
@@ -68,7 +69,7 @@ async def api_get(
     *,
     params: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
-) -> tuple[int, Any, aiohttp.typedefs.LooseHeaders]:
+) -> tuple[int, Any, CIMultiDictProxy[str]]:
     """GET an API path (relative to /connectedcar/v4) the way the client does."""
     query = {"client_id": DEMO_CLIENT_ID, **(params or {})}
     async with session.get(

@@ -200,7 +200,14 @@ async def test_reseed_through_control(sim: SimulatorHandle, session: aiohttp.Cli
 async def test_fault_settings_are_validated(
     sim: SimulatorHandle, session: aiohttp.ClientSession
 ) -> None:
-    for body in ({"error_rate": 1.5}, {"latency_ms": -1}, {"colour": "red"}):
+    for body in (
+        {"error_rate": 1.5},
+        {"latency_ms": -1},
+        {"colour": "red"},
+        {"drop_rate": "0.5"},
+        {"error_rate": True},
+        {"include_oauth": "yes"},
+    ):
         status, _ = await control(session, sim, "faults", body)
         assert status == 400
     assert (await control(session, sim, "faults/next", {"kind": "418"}))[0] == 400
