@@ -323,3 +323,39 @@ async def test_index(sim: SimulatorHandle, session: aiohttp.ClientSession) -> No
         body = await response.json()
     assert body["redirect_uri"] == "mymap://oauth2redirect/fr"
     assert body["demo"] == {"username": "demo@example.com", "password": "demo"}
+
+
+async def test_bad_page_size_on_trips(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+) -> None:
+    vid = vehicle_id(sim, PHEV_VIN)
+    status, body, _ = await api_get(
+        session, sim, f"/user/vehicles/{vid}/trips", token, params={"pageSize": "100"}
+    )
+    assert (status, body["code"]) == (400, 40000)
+
+
+async def test_forged_page_token_with_a_bad_size(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+) -> None:
+    from psa_simulator.api import _page_token
+
+    for forged in (_page_token("vehicles", 1, 0), _page_token("vehicles", 0, 5)):
+        status, _, _ = await api_get(
+            session, sim, "/user/vehicles", token, params={"pageToken": forged}
+        )
+        assert status == 400
+
+
+async def test_page_past_the_end_is_empty(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+) -> None:
+    from psa_simulator.api import _page_token
+
+    status, body, _ = await api_get(
+        session, sim, "/user/vehicles", token, params={"pageToken": _page_token("vehicles", 9, 1)}
+    )
+    assert status == 200
+    assert body["_embedded"]["vehicles"] == []
+    assert body["currentPage"] == 9
+    assert "next" not in body["_links"]

@@ -244,3 +244,17 @@ async def test_control_api_is_never_faulted(
     async with session.get(f"{sim.url}/_simulator/faults") as response:
         assert response.status == 200
         assert (await response.json())["error_rate"] == 1.0
+
+
+async def test_unknown_identity_path_with_oauth_faults(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    sim = await simulator_factory(SimulatorConfig(faults=FaultConfig(include_oauth=True)))
+    async with session.get(f"{sim.url}/am/oauth2/nothing") as response:
+        assert response.status == 404
+        assert response.content_type == "text/plain"
+
+
+def test_force_faults_checks_the_kind(sim: SimulatorHandle) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        sim.state.force_faults("418")

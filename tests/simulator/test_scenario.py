@@ -226,3 +226,22 @@ async def test_real_shaped_samples_served_verbatim(
     sim = await simulator_factory(SimulatorConfig(scenario=scenario))
     token = await login(session, sim)
     assert await get(session, sim, token, "/user/vehicles/p1/status") == (200, status)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [SimulatorConfig(access_token_lifetime=0), SimulatorConfig(code_lifetime=-1)],
+)
+def test_bad_lifetimes(config: SimulatorConfig) -> None:
+    with pytest.raises(ValueError, match="lifetimes"):
+        create_app(config)
+
+
+async def test_empty_account(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    sim = await simulator_factory(SimulatorConfig(scenario={"account": SCENARIO["account"]}))
+    token = await login(session, sim)
+    status, body = await get(session, sim, token, "/user/vehicles")
+    assert status == 200
+    assert (body["total"], body["totalPage"], body["_embedded"]["vehicles"]) == (0, 0, [])
