@@ -101,9 +101,10 @@ async def _with_faults(
     if (early := _fault_response(request, kind, area)) is not None:
         return early
     response = await handler(request)
-    if kind == "malformed" and isinstance(response, web.Response) and response.body:
-        body = bytes(response.body)  # type: ignore[arg-type]
-        response.body = body[: len(body) // 2]
+    if kind == "malformed" and isinstance(response, web.Response):
+        body = response.body
+        if isinstance(body, bytes):
+            response.body = body[: len(body) // 2]
     return response
 
 

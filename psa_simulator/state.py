@@ -7,12 +7,18 @@ from collections.abc import Iterable, Mapping
 import copy
 from dataclasses import dataclass, field, fields, replace
 import random
-from typing import Any
+from typing import Any, cast
 import uuid
 
 from aiohttp import web
 
-from .config import FAULT_KINDS, PASSWORD_REFUSALS, FaultConfig, SimulatorConfig
+from .config import (
+    FAULT_KINDS,
+    PASSWORD_REFUSALS,
+    FaultConfig,
+    PasswordRefusal,
+    SimulatorConfig,
+)
 from .const import (
     BRANDS,
     DEMO_BRAND,
@@ -305,7 +311,7 @@ class SimulatorState:
         if refusal is not None:
             if refusal not in PASSWORD_REFUSALS:
                 raise ValueError(f"refusal must be one of {PASSWORD_REFUSALS}")
-            self.password_refusal = refusal  # type: ignore[assignment]
+            self.password_refusal = cast(PasswordRefusal, refusal)
         self.password_grant = enabled
 
     # --- vehicles ------------------------------------------------------------------------

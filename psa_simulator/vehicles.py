@@ -113,6 +113,8 @@ class ScenarioError(ValueError):
 
 def vehicle_from_spec(spec: Mapping[str, Any]) -> SimVehicle:
     """Build a static vehicle from a scenario entry; its payloads are served verbatim."""
+    if not isinstance(spec, Mapping):
+        raise ScenarioError("every vehicle must be a JSON object")
     vin = spec.get("vin")
     if not isinstance(vin, str) or not vin:
         raise ScenarioError("every vehicle needs a non-empty string 'vin'")

@@ -193,6 +193,7 @@ def test_default_country_per_brand() -> None:
         ({"account": SCENARIO["account"] | {"user": "x"}}, "user"),
         ({"account": SCENARIO["account"], "vehicles": {}}, "vehicles"),
         ({"account": SCENARIO["account"], "vehicles": [{"id": "x"}]}, "vin"),
+        ({"account": SCENARIO["account"], "vehicles": ["VIN"]}, "object"),
         ({"account": SCENARIO["account"], "vehicles": [{"vin": "V", "id": "a/b"}]}, "id"),
         (
             {
