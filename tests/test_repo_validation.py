@@ -11,6 +11,7 @@ import ast
 from collections.abc import Iterator
 import importlib
 import json
+import os
 from pathlib import Path
 import re
 import string
@@ -52,15 +53,15 @@ def load_json(path: Path) -> Any:
 
 
 def repo_files() -> Iterator[Path]:
-    """Every file of the repository's own content."""
-    for path in ROOT.rglob("*"):
-        parts = path.relative_to(ROOT).parts
-        if any(
-            part in NOT_CONTENT or part.startswith((".venv", ".python", ".dev")) for part in parts
-        ):
-            continue
-        if path.is_file():
-            yield path
+    """Every file of the repository's own content (environments and caches pruned)."""
+    for folder, subfolders, files in os.walk(ROOT):
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if name not in NOT_CONTENT and not name.startswith((".venv", ".python", ".dev"))
+        ]
+        for name in files:
+            yield Path(folder) / name
 
 
 @pytest.fixture(name="manifest")
