@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -11,9 +12,9 @@ from typing import Any
 from homeassistant.components.device_tracker import (  # type: ignore[attr-defined]
     SourceType,
     TrackerEntity,
+    TrackerEntityDescription,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity import EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import Position
@@ -24,7 +25,13 @@ from .values import EntityCandidate, ValueGuard, async_add_reported_entities, sn
 # Read-only entities fed by the coordinator: no per-entity update calls to throttle.
 PARALLEL_UPDATES = 0
 
-LOCATION = EntityDescription(key="location", translation_key="location")
+
+@dataclass(frozen=True, kw_only=True)
+class PSATrackerEntityDescription(TrackerEntityDescription):
+    """The tracker's description (a subclass: Home Assistant's own is a dataclass factory)."""
+
+
+LOCATION = PSATrackerEntityDescription(key="location", translation_key="location")
 
 # Metres. An acquired GPS fix is good to a few metres; an estimated position (dead reckoning
 # when the fix was lost) less so. Kept small: a large value widens the zones the car is in.
