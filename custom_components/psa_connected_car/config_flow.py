@@ -8,7 +8,7 @@ web page and pastes the code the page hands to the (absent) mobile app.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
@@ -44,7 +44,11 @@ from homeassistant.helpers.selector import (
     TextSelectorConfig,
     TextSelectorType,
 )
-import voluptuous as vol
+
+if TYPE_CHECKING:  # Home Assistant 2026.9+ types its forms with probatio (aliased at runtime)
+    import probatio as vol
+else:  # the oldest supported versions only have voluptuous
+    import voluptuous as vol
 
 from .api.auth import PSAAuth
 from .api.brands import BRANDS, Brand
