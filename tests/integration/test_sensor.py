@@ -39,7 +39,7 @@ from custom_components.psa_connected_car.values import (
     vehicle_energies,
 )
 
-from .common import MockPSA, setup_integration
+from .common import VIN_2, MockPSA, make_vehicle, setup_integration
 from .entity_helpers import FIXTURES, load_vehicle, refresh, setup_vehicle, states_by_key
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -447,3 +447,28 @@ def test_reported_only_sensors_need_a_value() -> None:
     assert "outside_temperature" in keys  # the block is there, its value a placeholder
     assert "gps_signal_quality" not in keys
     assert "odometer" not in keys  # the car sent a status without it
+
+
+async def test_vehicles_joining_leaving_and_returning(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+) -> None:
+    """A car added to the account gets its entities; one that leaves and returns, again."""
+    vin = await setup_vehicle(hass, mock_psa, mock_config_entry, VehicleStatus(updated_at=AT))
+    other = make_vehicle(VIN_2, motorization="Thermic")
+    fuel = Energy(type="Fuel", updated_at=AT, level=40.0, autonomy=300.0)
+    mock_psa.vehicles = [*mock_psa.vehicles, other]
+    mock_psa.statuses[other.id] = VehicleStatus(updated_at=AT, fuel=fuel)
+    await refresh(hass, freezer, mock_config_entry)
+    assert states_by_key(hass, VIN_2, "sensor")["fuel_level"].state == "40.0"
+    assert "last_update" in states_by_key(hass, vin, "sensor")
+
+    mock_psa.vehicles = [vehicle for vehicle in mock_psa.vehicles if vehicle.vin != VIN_2]
+    await refresh(hass, freezer, mock_config_entry)
+    assert states_by_key(hass, VIN_2, "sensor") == {}
+
+    mock_psa.vehicles = [*mock_psa.vehicles, other]
+    await refresh(hass, freezer, mock_config_entry)
+    assert states_by_key(hass, VIN_2, "sensor")["fuel_level"].state == "40.0"
