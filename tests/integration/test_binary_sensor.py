@@ -10,7 +10,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.psa_connected_car.api.models import (
@@ -29,12 +28,6 @@ from .entity_helpers import FIXTURES, load_vehicle, setup_vehicle, states_by_key
 
 AT = datetime(2026, 3, 14, 7, 58, tzinfo=UTC)
 DESCRIPTIONS = {description.key: description for description in BINARY_SENSORS}
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in snapshots/ beside the tests (syrupy's own fixture can win over phacc's)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")

@@ -14,7 +14,6 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.psa_connected_car.api.models import (
@@ -47,12 +46,6 @@ AT = datetime(2026, 3, 14, 7, 58, tzinfo=UTC)
 
 
 # --- Snapshots ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots in snapshots/ beside the tests (syrupy's own fixture can win over phacc's)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
