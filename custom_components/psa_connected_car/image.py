@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from homeassistant.components.image import ImageEntity, ImageEntityDescription
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
@@ -12,7 +14,14 @@ from .entity import PSAEntity, async_add_vehicle_entities
 
 PARALLEL_UPDATES = 0  # reads the coordinator's data, never the API
 
-PICTURE = ImageEntityDescription(key="picture", translation_key="picture")
+
+@dataclass(frozen=True, kw_only=True)
+class PSAImageEntityDescription(ImageEntityDescription):
+    """Our own subclass: a plain ImageEntityDescription(...) is not an EntityDescription instance
+    on every Home Assistant version (frozen-dataclass compatibility shim)."""
+
+
+PICTURE = PSAImageEntityDescription(key="picture", translation_key="picture")
 
 
 async def async_setup_entry(
