@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
-EMPTY: Mapping[str, Any] = {}
+# Read-only, so it can be a dataclass default.
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -178,9 +180,7 @@ class Doors:
         """True when locked, False when any part is unlocked, None when unknown."""
         if not self.locked_states:
             return None
-        if any("unlocked" in state.lower() for state in self.locked_states):
-            return False
-        return True
+        return not any("unlocked" in state.lower() for state in self.locked_states)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
