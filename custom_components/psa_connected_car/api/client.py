@@ -1,0 +1,170 @@
+"""The Connected Car API v4 endpoints, with the headers and query every call needs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import json
+import logging
+from typing import Any
+
+import aiohttp
+
+from .auth import PSAAuth, retry_after_seconds
+from .brands import API_BASE_URL
+from .exceptions import (
+    PSAApiError,
+    PSAConnectionError,
+    PSAError,
+    PSANoDataError,
+    PSARateLimitError,
+)
+from .models import Alert, Maintenance, Position, Trip, User, Vehicle, VehicleStatus
+from .parsers import (
+    parse_alerts,
+    parse_maintenance,
+    parse_position,
+    parse_status,
+    parse_trips,
+    parse_user,
+    parse_vehicle,
+    parse_vehicles_page,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+HAL_JSON = "application/hal+json"
+GEO_JSON = "application/vnd.geo+json"
+MAX_PAGES = 50  # an account with more vehicles than 50 pages of 60 is not a real account
+
+
+class PSAClient:
+    """One account's view of the API. All errors are ``PSAError`` subclasses."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        auth: PSAAuth,
+        *,
+        api_base_url: str = API_BASE_URL,
+        timeout: float = 30,
+    ) -> None:
+        self.session = session
+        self.auth = auth
+        self.api_base_url = api_base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def get_user(self) -> User:
+        return parse_user(await self._get("/user"))
+
+    async def get_vehicles(self) -> list[Vehicle]:
+        """Every vehicle of the account, all pages followed.
+
+        A page without ``_embedded`` (a known transient server fault) raises
+        ``PSAConnectionError`` unless the page says the account has no vehicle.
+        """
+        vehicles: list[Vehicle] = []
+        params: dict[str, str] = {}
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            payload = await self._get("/user/vehicles", params)
+            if not isinstance(payload.get("_embedded"), Mapping) and payload.get("total") != 0:
+                raise PSAConnectionError("The vehicle list came without its vehicles")
+            page, token = parse_vehicles_page(payload)
+            vehicles.extend(page)
+            if token is None or token in seen:
+                break
+            seen.add(token)
+            params = {"pageToken": token}
+        return vehicles
+
+    async def get_vehicle(self, vehicle_id: str) -> Vehicle:
+        vehicle = parse_vehicle(await self._get(f"/user/vehicles/{vehicle_id}"))
+        if vehicle is None:
+            raise PSAConnectionError("The vehicle came without its id or VIN")
+        return vehicle
+
+    async def get_status(self, vehicle_id: str) -> VehicleStatus:
+        return parse_status(await self._get(f"/user/vehicles/{vehicle_id}/status"))
+
+    async def get_last_position(self, vehicle_id: str) -> Position | None:
+        path = f"/user/vehicles/{vehicle_id}/lastPosition"
+        return parse_position(await self._get(path, accept=GEO_JSON))
+
+    async def get_maintenance(self, vehicle_id: str) -> Maintenance:
+        return parse_maintenance(await self._get(f"/user/vehicles/{vehicle_id}/maintenance"))
+
+    async def get_alerts(self, vehicle_id: str) -> list[Alert]:
+        """Alerts; none (not an error) when the API has no data for this car."""
+        try:
+            return parse_alerts(await self._get(f"/user/vehicles/{vehicle_id}/alerts"))
+        except PSANoDataError:
+            return []
+
+    async def get_trips(self, vehicle_id: str) -> list[Trip]:
+        """Trips; "No trip was found" (404 40400) is an empty list."""
+        try:
+            return parse_trips(await self._get(f"/user/vehicles/{vehicle_id}/trips"))
+        except PSANoDataError:
+            return []
+
+    async def _get(
+        self, path: str, params: Mapping[str, str] | None = None, *, accept: str = HAL_JSON
+    ) -> dict[str, Any]:
+        """GET with a valid token; one refresh and one retry after a 401, never a loop."""
+        token = await self.auth.async_get_access_token()
+        status, body, headers = await self._request(path, params, token, accept)
+        if status == 401:
+            _LOGGER.debug("API answered 401 on %s: refreshing the token once", path)
+            token = await self.auth.refresh_rejected(token)
+            status, body, headers = await self._request(path, params, token, accept)
+            if status == 401:
+                # The refresh itself succeeded, so the login is fine: a gateway hiccup.
+                raise PSAConnectionError("The API refused a freshly refreshed token")
+        return _result(status, body, headers)
+
+    async def _request(
+        self, path: str, params: Mapping[str, str] | None, token: str, accept: str
+    ) -> tuple[int, str, Mapping[str, str]]:
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "x-introspect-realm": self.auth.brand.realm,
+            "Accept": accept,
+        }
+        query = {"client_id": self.auth.client_id, **(params or {})}
+        try:
+            async with self.session.get(
+                f"{self.api_base_url}{path}", params=query, headers=headers, timeout=self._timeout
+            ) as response:
+                return response.status, await response.text(), response.headers
+        except (aiohttp.ClientError, TimeoutError) as err:
+            raise PSAConnectionError(f"API unreachable: {type(err).__name__}") from err
+
+
+def _result(status: int, text: str, headers: Mapping[str, str]) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if status == 200:
+        if not isinstance(body, dict):
+            raise PSAConnectionError("The API sent a malformed response")
+        return body
+    raise _api_error(status, body if isinstance(body, dict) else {}, headers)
+
+
+def _api_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> PSAError:
+    """Business errors ``{code, message}``, spec errors ``{code, debug, message}`` and the
+    gateway's ``{httpMessage, moreInformation}`` alike."""
+    code = body.get("code")
+    message = str(
+        body.get("message")
+        or " - ".join(str(body[key]) for key in ("httpMessage", "moreInformation") if key in body)
+        or f"HTTP {status}"
+    )
+    if status == 404 and str(code) == "40400":
+        return PSANoDataError(status, 40400, message)
+    if status == 429:
+        return PSARateLimitError(message, retry_after_seconds(headers))
+    if status >= 500:
+        return PSAConnectionError(f"HTTP {status}: {message}")
+    return PSAApiError(status, code if isinstance(code, int | str) else None, message)
