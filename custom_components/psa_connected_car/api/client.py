@@ -56,14 +56,14 @@ class PSAClient:
     async def get_user(self) -> User:
         return parse_user(await self._get("/user"))
 
-    async def get_vehicles(self) -> list[Vehicle]:
-        """Every vehicle of the account, all pages followed.
+    async def get_vehicles(self, page_size: int = 60) -> list[Vehicle]:
+        """Every vehicle of the account, all pages (``page_size`` 1..60) followed.
 
         A page without ``_embedded`` (a known transient server fault) raises
         ``PSAConnectionError`` unless the page says the account has no vehicle.
         """
         vehicles: list[Vehicle] = []
-        params: dict[str, str] = {}
+        params: dict[str, str] = {"pageSize": str(page_size)}
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
             payload = await self._get("/user/vehicles", params)
@@ -74,7 +74,7 @@ class PSAClient:
             if token is None or token in seen:
                 break
             seen.add(token)
-            params = {"pageToken": token}
+            params = {"pageSize": str(page_size), "pageToken": token}
         return vehicles
 
     async def get_vehicle(self, vehicle_id: str) -> Vehicle:
