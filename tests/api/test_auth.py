@@ -132,8 +132,8 @@ async def test_refresh_rotates_and_saves_before_use(simulator, make_client, sess
 async def test_one_refresh_for_a_hundred_callers(simulator, make_client):
     auth, client, _ = await make_client(simulator)
     assert auth.token is not None
-    auth._token = TokenSet(**{**auth.token.as_dict(), "expires_at": 0})
     vehicles = await client.get_vehicles()
+    auth._token = TokenSet(**{**auth.token.as_dict(), "expires_at": 0})
     results = await asyncio.gather(*(client.get_status(vehicles[0].id) for _ in range(100)))
     assert len(results) == 100
     assert (await token_requests(simulator))["refresh_token"] == 1

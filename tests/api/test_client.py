@@ -199,3 +199,16 @@ async def test_page_loop_guard(fake_server, make_client, simulator):
     fake_server.answer("/user/vehicles", 200, page)
     vehicles = await client.get_vehicles()
     assert len(vehicles) == 2  # the repeated token is followed once, then the loop stops
+
+
+async def test_page_count_is_bounded(fake_server, make_client, simulator, monkeypatch):
+    monkeypatch.setattr("custom_components.psa_connected_car.api.client.MAX_PAGES", 1)
+    auth, _, _ = await make_client(simulator)
+    client = PSAClient(auth.session, auth, api_base_url=fake_server.url)
+    page = {
+        "_links": {"next": {"href": "https://x/user/vehicles?pageToken=NEXT"}},
+        "_embedded": {"vehicles": [{"id": "a", "vin": "VR3SIMULATEDLOOP1"}]},
+    }
+    fake_server.answer("/user/vehicles", 200, page)
+    assert len(await client.get_vehicles()) == 1
+    assert len(fake_server.seen) == 1

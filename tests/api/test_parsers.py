@@ -340,3 +340,19 @@ def test_random_json_never_raises(payload):
         parse_vehicle,
     ):
         parse(payload)
+
+
+def test_odd_scalars():
+    status = parse_status(
+        {
+            "kinetic": {"moving": 1, "speed": "nan"},
+            "doorsState": {"createdAt": "2026-01-01T00:00:00Z", "lockedStates": []},
+            "battery": {"voltage": True},
+        }
+    )
+    assert status.kinetic is not None
+    assert (status.kinetic.moving, status.kinetic.speed) == (True, None)
+    assert status.doors is not None
+    assert status.doors.locked is None
+    assert status.battery is not None
+    assert status.battery.state is None

@@ -557,7 +557,7 @@ def merge_status(old: VehicleStatus | None, new: VehicleStatus) -> VehicleStatus
     kept: dict[str, Any] = {}
     for name in _BLOCKS:
         old_block, new_block = getattr(old, name), getattr(new, name)
-        if new_block is None or _older(new_block, old_block):
+        if old_block is not None and (new_block is None or _older(new_block, old_block)):
             kept[name] = old_block
     if not kept:
         return new
