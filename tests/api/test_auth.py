@@ -26,14 +26,17 @@ from .conftest import PEUGEOT, MakeClient, token_requests
 
 
 async def browser_login(
-    session: aiohttp.ClientSession, request: AuthorizationRequest, password: str = DEMO_PASSWORD
+    session: aiohttp.ClientSession,
+    request: AuthorizationRequest,
+    password: str = DEMO_PASSWORD,
+    username: str = DEMO_USERNAME,
 ) -> str:
     """Do what the user does in the browser; return the redirect URL they would paste."""
     async with session.get(request.url) as page:
         assert page.status == 200
     query = parse_qs(urlsplit(request.url).query)
     form = {key: values[0] for key, values in query.items()}
-    form.update(username=DEMO_USERNAME, password=password)
+    form.update(username=username, password=password)
     async with session.post(request.url.split("?")[0], data=form, allow_redirects=False) as answer:
         assert answer.status == 302
         return answer.headers["Location"]
