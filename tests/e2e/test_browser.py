@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 import importlib.util
 from pathlib import Path
+import re
 import shutil
 
 import aiohttp
@@ -20,13 +21,16 @@ import pytest
 from .harness import (
     ARTIFACTS,
     DEMO,
+    DOMAIN,
     OWNER,
     HomeAssistant,
     Processes,
     create_owner,
     start_hass,
     start_simulator,
+    wait_for,
     wait_running,
+    websocket_command,
 )
 
 pytestmark = pytest.mark.e2e
@@ -42,8 +46,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT = {"width": 1280, "height": 960}
 TIMEOUT_MS = 20_000
+SUBMIT = re.compile("^(Submit|Next)$")
 
 
 def chromium_path() -> str | None:
@@ -80,6 +85,7 @@ async def page_fixture(browser_path: str) -> AsyncIterator[Page]:
 
 async def shot(page: Page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    await page.wait_for_timeout(700)  # animations and late translations
     await page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
@@ -99,6 +105,7 @@ async def sign_in_at_brand(page: Page, authorize_url: str) -> str:
     page here, so that the simulator's explanation of it (the address to copy) is visible.
     """
     tab = await page.context.new_page()
+    await tab.set_viewport_size({"width": 900, "height": 420})
     redirects: list[str] = []
 
     async def keep_redirect(route: Route) -> None:
@@ -113,26 +120,18 @@ async def sign_in_at_brand(page: Page, authorize_url: str) -> str:
     await tab.goto(authorize_url)
     await tab.locator("input[name=username]").fill(DEMO["username"])
     await tab.locator("input[name=password]").fill(DEMO["password"])
-    await shot(tab, "05-brand-login")
+    await shot(tab, "06-brand-login")
     await tab.locator("#login-button").click()
     await tab.locator("#redirect").wait_for()
-    await shot(tab, "06-brand-redirect")
+    await shot(tab, "07-brand-redirect")
     await tab.close()
     assert len(redirects) == 1
     assert redirects[0].startswith("mymap://oauth2redirect/fr?code=")
     return redirects[0]
 
 
-async def test_browser(
-    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path, page: Page
-) -> None:
-    simulator = await start_simulator(processes, http, code_only=True)
-    hass = await start_hass(processes, http, tmp_path / "config", simulator, frontend=True)
-    await create_owner(http, hass)
-    await wait_running(http, hass)
-    await log_in(page, hass)
-
-    # Settings > Devices & services > Add integration, search, pick ours.
+async def add_integration(page: Page, hass: HomeAssistant) -> None:
+    """Settings > Devices & services > Add integration, the whole config flow in its dialog."""
     await page.goto(f"{hass.url}/config/integrations/dashboard")
     await page.get_by_role("button", name="Add integration").click()
     await page.keyboard.type("PSA Connected")
@@ -145,21 +144,56 @@ async def test_browser(
     await page.get_by_text("Choose the brand").wait_for()
     await page.get_by_role("radio", name="Peugeot").check()
     await shot(page, "03-brand")
-    await page.get_by_role("button", name="Next").click()
+    await page.get_by_role("button", name=SUBMIT).click()
     await page.get_by_role("textbox", name="E-mail address").fill(DEMO["username"])
     await page.get_by_role("textbox", name="Client ID").fill(DEMO["client_id"])
     await page.get_by_role("textbox", name="Client secret").fill(DEMO["client_secret"])
     await shot(page, "04-credentials")
-    await page.get_by_role("button", name="Next").click()
+    await page.get_by_role("button", name=SUBMIT).click()
 
     # No password: the code step, with its link to the login page.
     link = page.get_by_role("link", name="Peugeot login page")
     await link.wait_for()
-    await shot(page, "04b-code-step")
-    redirect = await sign_in_at_brand(page, await link.get_attribute("href"))
+    await shot(page, "05-code-step")
+    authorize_url = await link.get_attribute("href")
+    assert authorize_url is not None
+    redirect = await sign_in_at_brand(page, authorize_url)
     await page.get_by_role("textbox", name="Address or code").fill(redirect)
-    await page.get_by_role("button", name="Next").click()
+    await shot(page, "08-code-pasted")
+    await page.get_by_role("button", name=SUBMIT).click()
 
-    # Success: the three cars are devices.
-    await page.get_by_text("VR3SIMULATEDBEV01").first.wait_for()
-    await shot(page, "07-success")
+    finish = page.get_by_role("button", name="Finish")
+    await finish.wait_for()
+    await shot(page, "09-success")
+    await finish.click()
+
+
+async def open_car(page: Page, http: aiohttp.ClientSession, hass: HomeAssistant, vin: str) -> None:
+    """The device page of one car, once its entities have values."""
+    found: list[str] = []
+
+    async def device_created() -> bool:
+        devices = await websocket_command(http, hass, {"type": "config/device_registry/list"})
+        found[:] = [device["id"] for device in devices if [DOMAIN, vin] in device["identifiers"]]
+        return bool(found)
+
+    await wait_for(f"the device of {vin}", device_created, hass.process, seconds=60)
+    await page.goto(f"{hass.url}/config/devices/device/{found[0]}")
+    await page.get_by_text("Battery level").first.wait_for()
+    await shot(page, "10-device-page")
+
+
+async def test_browser(
+    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path, page: Page
+) -> None:
+    simulator = await start_simulator(processes, http, code_only=True)
+    hass = await start_hass(processes, http, tmp_path / "config", simulator, frontend=True)
+    await create_owner(http, hass)
+    await wait_running(http, hass)
+    try:
+        await log_in(page, hass)
+        await add_integration(page, hass)
+        await open_car(page, http, hass, "VR3SIMULATEDBEV01")
+    except BaseException:
+        await shot(page, "zz-failure")
+        raise

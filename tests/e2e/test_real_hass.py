@@ -126,6 +126,11 @@ async def check_entities(
     registry: list[dict[str, Any]] = []
 
     async def entities_created() -> bool:
+        entries = await get_json(
+            session, f"{hass.url}/api/config/config_entries/entry", headers=hass.headers
+        )
+        state = next(entry["state"] for entry in entries if entry["entry_id"] == entry_id)
+        assert state not in {"setup_error", "migration_error"}, f"entry {state}"
         registry[:] = [
             entity
             for entity in await websocket_command(
