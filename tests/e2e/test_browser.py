@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 import importlib.util
+import os
 from pathlib import Path
 import re
 import shutil
@@ -36,6 +37,16 @@ from .harness import (
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+# The screenshots the README shows: UPDATE_DOCS_IMAGES=1 makes a passing run copy them.
+README_IMAGES = {
+    "02-add-integration": "add-integration",
+    "04-credentials": "config-flow-credentials",
+    "05-code-step": "config-flow-code",
+    "06-brand-login": "simulator-login",
+    "07-brand-redirect": "simulator-redirect",
+    "10-device-page": "device-page",
+}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -105,7 +116,7 @@ async def sign_in_at_brand(page: Page, authorize_url: str) -> str:
     page here, so that the simulator's explanation of it (the address to copy) is visible.
     """
     tab = await page.context.new_page()
-    await tab.set_viewport_size({"width": 900, "height": 420})
+    await tab.set_viewport_size({"width": 900, "height": 300})
     redirects: list[str] = []
 
     async def keep_redirect(route: Route) -> None:
@@ -197,3 +208,6 @@ async def test_browser(
     except BaseException:
         await shot(page, "zz-failure")
         raise
+    if os.environ.get("UPDATE_DOCS_IMAGES"):
+        for source, target in README_IMAGES.items():
+            shutil.copyfile(SCREENSHOTS / f"{source}.png", DOCS_IMAGES / f"{target}.png")
