@@ -88,13 +88,6 @@ def _enum(read: Reader[str]) -> Reader[str]:
     return lambda data: None if (value := read(data)) is None else snake(value)
 
 
-def _odometer(status: VehicleStatus) -> float | None:
-    # Cars have been seen to send 0 between real readings; 0 would read as a meter reset.
-    if status.odometer is None or not status.odometer.mileage:
-        return None
-    return status.odometer.mileage
-
-
 @dataclass(frozen=True, kw_only=True)
 class PSASensorEntityDescription(SensorEntityDescription):
     """A sensor read from a vehicle's data."""
@@ -345,7 +338,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=0,
         exists_fn=_block_reported(lambda status: status.odometer),
-        value_fn=_status(_odometer),
+        # The parser turns the 0 some cars send between readings into None (not a reset).
+        value_fn=_status(lambda s: s.odometer.mileage if s.odometer else None),
     ),
     PSASensorEntityDescription(
         key="outside_temperature",
