@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+import json
 import logging
+from pathlib import Path
+import re
+from typing import Any
 from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
@@ -12,9 +16,12 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.setup import async_setup_component
+from homeassistant.util import slugify
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
 from syrupy.assertion import SnapshotAssertion
+import yaml
 
 from custom_components.psa_connected_car.api.models import (
     Alert,
@@ -465,3 +472,44 @@ async def test_vehicles_joining_leaving_and_returning(
     mock_psa.vehicles = [*mock_psa.vehicles, other]
     await refresh(hass, freezer, mock_config_entry)
     assert states_by_key(hass, VIN_2, "sensor")["fuel_level"].state == "40.0"
+
+
+# --- docs/entities.md ------------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "entities.md"
+TRANSLATIONS = DOCS.parents[1] / "custom_components" / "psa_connected_car" / "translations"
+
+
+def yaml_blocks() -> list[str]:
+    return re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+
+
+def documented_automations() -> list[dict[str, Any]]:
+    return [item for block in yaml_blocks() for item in yaml.safe_load(block)["automation"]]
+
+
+def test_documented_entity_ids_exist() -> None:
+    """The examples use the ids a car named "My car" gets from our English names."""
+    names = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))["entity"]
+    ours = {"device_tracker.my_car"} | {
+        f"{platform}.my_car_{slugify(entity['name'])}"
+        for platform in ("sensor", "binary_sensor")
+        for entity in names[platform].values()
+    }
+    text = "\n".join(yaml_blocks())
+    used = set(re.findall(r"\b(?:sensor|binary_sensor|device_tracker)\.my_car\w*", text))
+    assert used
+    assert used <= ours, used - ours
+
+
+# The examples' time triggers stay scheduled until Home Assistant stops.
+@pytest.mark.parametrize("expected_lingering_timers", [True])
+async def test_documented_automations_load(hass: HomeAssistant) -> None:
+    """Every automation example is valid for Home Assistant (triggers, conditions, templates)."""
+    automations = documented_automations()
+    assert len(automations) == 5
+    assert await async_setup_component(hass, "automation", {"automation": automations})
+    await hass.async_block_till_done()
+    states = hass.states.async_all("automation")
+    assert len(states) == len(automations)
+    assert {state.state for state in states} == {"on"}
