@@ -1,0 +1,95 @@
+"""The PSA Connected Car integration: Peugeot, Citroën, DS, Opel and Vauxhall cars."""
+
+from __future__ import annotations
+
+from homeassistant.const import (
+    CONF_CLIENT_ID,
+    CONF_CLIENT_SECRET,
+    CONF_COUNTRY,
+    CONF_TOKEN,
+    Platform,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .api.auth import PSAAuth
+from .api.brands import BRANDS
+from .api.client import PSAClient
+from .api.models import TokenSet
+from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
+from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
+
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.DEVICE_TRACKER,
+    Platform.IMAGE,
+    Platform.SENSOR,
+]
+
+
+def _create_auth(hass: HomeAssistant, entry: PSAConfigEntry, *, save: bool = True) -> PSAAuth:
+    """The account's login; with ``save``, every rotated token goes into the entry at once."""
+
+    async def _save_token(token: TokenSet) -> None:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_TOKEN: token.as_dict()}
+        )
+
+    data = entry.data
+    return PSAAuth(
+        async_get_clientsession(hass),
+        BRANDS[data[CONF_BRAND]],
+        data[CONF_COUNTRY],
+        data[CONF_CLIENT_ID],
+        data[CONF_CLIENT_SECRET],
+        token=TokenSet.from_dict(data[CONF_TOKEN]),
+        on_token_update=_save_token if save else None,
+        idp_base_url=get_endpoints().idp_base_url,
+    )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
+    """Log in with the stored tokens, read the vehicles, then set up the platforms."""
+    endpoints = get_endpoints()
+    if endpoints.simulator:
+        LOGGER.warning(
+            "%s is set: requests go to the simulator at %s, not to the real servers",
+            ENV_SIMULATOR_URL,
+            endpoints.idp_base_url,
+        )
+    auth = _create_auth(hass, entry)
+    client = PSAClient(async_get_clientsession(hass), auth, api_base_url=endpoints.api_base_url)
+    coordinator = PSADataUpdateCoordinator(hass, entry, auth, client)
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    return True
+
+
+async def _async_options_updated(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
+    """Called on every entry change (also token rotation): only re-reads the intervals."""
+    entry.runtime_data.apply_options()
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
+    """Unload the platforms; the coordinator stops with them."""
+    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+
+
+async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
+    """The integration is removed: revoke the refresh token (best effort, never raises)."""
+    if not entry.data.get(CONF_TOKEN):
+        return
+    await _create_auth(hass, entry, save=False).revoke()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: PSAConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Allow deleting a vehicle's device by hand only once it left the account."""
+    vins = {key for domain, key in device.identifiers if domain == DOMAIN}
+    data = getattr(entry, "runtime_data", None)
+    current = data.data if data is not None and data.data else {}
+    return not vins & current.keys()
