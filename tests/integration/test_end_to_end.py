@@ -5,7 +5,12 @@ Two worlds: the password grant still works, and the code-only world of today's s
 
 from __future__ import annotations
 
-from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntry, ConfigEntryState
+from homeassistant.config_entries import (
+    SOURCE_REAUTH,
+    SOURCE_RECONFIGURE,
+    ConfigEntry,
+    ConfigEntryState,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
@@ -211,7 +216,9 @@ async def test_reconfigure(
 ) -> None:
     monkeypatch.setenv("PSA_SIMULATOR_URL", simulator.url)
     entry = await add_with_password(hass, simulator)
-    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_RECONFIGURE, "entry_id": entry.entry_id}
+    )
     account = simulator.state.account
     values = {
         "country": account.country,
