@@ -45,6 +45,7 @@ README_IMAGES = {
     "05-code-step": "config-flow-code",
     "06-brand-login": "simulator-login",
     "07-brand-redirect": "simulator-redirect",
+    "09-success": "config-flow-devices",
     "10-device-page": "device-page",
 }
 CHROMIUM_ARGS = [
@@ -173,7 +174,12 @@ async def add_integration(page: Page, hass: HomeAssistant) -> None:
     await shot(page, "08-code-pasted")
     await page.get_by_role("button", name=SUBMIT).click()
 
-    finish = page.get_by_role("button", name="Finish")
+    # The last dialog names the new devices: one per car.
+    names = page.get_by_role("textbox", name="Device name")
+    await names.nth(2).wait_for()
+    values = await names.evaluate_all("fields => fields.map(field => field.value)")
+    assert sorted(values) == ["Peugeot Electric", "Peugeot Hybrid", "Peugeot Thermic"]
+    finish = page.get_by_role("button", name="finish")
     await finish.wait_for()
     await shot(page, "09-success")
     await finish.click()
