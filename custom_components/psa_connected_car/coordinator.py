@@ -33,6 +33,7 @@ from .api.exceptions import (
     PSARateLimitError,
 )
 from .api.models import EMPTY, Alert, Maintenance, Vehicle, VehicleStatus
+from .api.parsers import merge_status
 from .const import (
     ACTIVE_WINDOW,
     ALERTS_INTERVAL,
@@ -439,8 +440,6 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             except PSANoDataError:
                 fresh = None
             merged = known.status
-            from .api.parsers import merge_status  # noqa: PLC0415 - TEMP until parsers.py lands
-
             if fresh is not None:
                 merged = fresh if merged is None else merge_status(merged, fresh)
             result.status = merged
