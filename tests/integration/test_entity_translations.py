@@ -14,7 +14,7 @@ from typing import Any
 from homeassistant.components.sensor import SensorDeviceClass
 import pytest
 
-from custom_components.psa_connected_car import binary_sensor, device_tracker, sensor
+from custom_components.psa_connected_car import binary_sensor, device_tracker, image, sensor
 from custom_components.psa_connected_car.values import snake
 
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / "psa_connected_car"
@@ -169,6 +169,7 @@ def test_icons() -> None:
     icons = json.loads((INTEGRATION / "icons.json").read_text(encoding="utf-8"))["entity"]
     keys = {platform: {d.key: d for d in items} for platform, items in DESCRIPTIONS.items()}
     keys["device_tracker"] = {"location": device_tracker.LOCATION}
+    keys["image"] = {"picture": image.PICTURE}
     known = icon_names()
     for platform, entries in icons.items():
         for key, icon in entries.items():
