@@ -146,7 +146,11 @@ async def add_integration(page: Page, hass: HomeAssistant) -> None:
     """Settings > Devices & services > Add integration, the whole config flow in its dialog."""
     await page.goto(f"{hass.url}/config/integrations/dashboard")
     await page.get_by_role("button", name="Add integration").click()
-    await page.keyboard.type("PSA Connected")
+    # Type into the dialog's own search field only once it is there: keys sent to the page
+    # would trigger Home Assistant's keyboard shortcuts instead.
+    search = page.get_by_placeholder("Search for a brand name")
+    await search.wait_for()
+    await search.fill("PSA Connected")
     entry = page.get_by_text("PSA Connected Car", exact=True)
     await entry.wait_for()
     await shot(page, "02-add-integration")
