@@ -152,6 +152,29 @@ def test_integration_folder_holds_only_the_integration() -> None:
             )
 
 
+@pytest.mark.parametrize(
+    "document", ["README.md", *sorted(p.name for p in (ROOT / "docs").glob("*.md"))]
+)
+def test_documentation_links_resolve(document: str) -> None:
+    """Relative links and images of the README and docs/ point at files that exist."""
+    path = ROOT / document if document == "README.md" else ROOT / "docs" / document
+    text = path.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)", text)
+    missing = [
+        target
+        for target in targets
+        if not target.startswith(("http://", "https://", "mailto:"))
+        and not (path.parent / target).exists()
+    ]
+    assert not missing, "\n".join(missing)
+
+
+def test_readme_first_screen_has_the_two_commands() -> None:
+    first_screen = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:25])
+    assert "scripts/develop" in first_screen
+    assert "scripts/test" in first_screen
+
+
 # --- brand images -------------------------------------------------------------------------------
 
 
