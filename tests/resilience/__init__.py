@@ -1,0 +1,1 @@
+"""Resilience: faults, a soak, security and bad input, against the simulator."""
