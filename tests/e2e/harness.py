@@ -42,8 +42,9 @@ DEMO = {
 OWNER = {"name": "Owner", "username": "owner", "password": "e2e-owner-password"}
 
 # Onboarding steps marked done before the first start, so that creating the owner through the
-# API finishes the onboarding (scripts/develop leaves "integration" to the UI's last page). Finishing the "core_config" step through the API would start the met,
-# radio_browser, google_translate and shopping_list flows, which need the internet.
+# API finishes the onboarding (scripts/develop leaves "integration" to the UI's last page).
+# Finishing the "core_config" step through the API would start the met, radio_browser,
+# google_translate and shopping_list flows, which need the internet.
 PRE_DONE_ONBOARDING = ["core_config", "analytics", "integration"]
 
 
