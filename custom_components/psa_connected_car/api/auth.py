@@ -1,8 +1,8 @@
 """OAuth2 with the brands' identity servers: password grant, authorization code, refresh, revoke.
 
-The login must never be lost: every new token set is handed to ``on_token_update`` before it
-is used, a refresh is never run twice at once, and the identity server is asked at most
-``TOKEN_REQUEST_LIMIT`` times per ``TOKEN_REQUEST_WINDOW`` seconds.
+The login must never be lost: every new token set is handed to ``on_token_update`` (and
+awaited) before it is used or returned, only one refresh is ever in flight, and the identity
+server is asked at most ``TOKEN_REQUEST_LIMIT`` times per ``TOKEN_REQUEST_WINDOW`` seconds.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ import asyncio
 import base64
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 import hashlib
 import json
 import logging
+import math
 import re
 import secrets
 import time
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import aiohttp
@@ -40,33 +42,57 @@ _LOGGER = logging.getLogger(__name__)
 
 SCOPE = "openid profile"
 REFRESH_MARGIN = 300.0  # refresh this many seconds before the access token expires
-DEFAULT_EXPIRES_IN = 3600.0
+DEFAULT_EXPIRES_IN = 3600.0  # assumed when the server sends no usable expires_in
 TOKEN_REQUEST_LIMIT = 6
 TOKEN_REQUEST_WINDOW = 1800.0
 MAX_PASTE_LENGTH = 4096
+REDIRECT_HOST = "oauth2redirect"
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9._~-]{8,512}$")
+# What a token may look like before it goes into a header (printable, no spaces).
+_TOKEN_SHAPE = re.compile(r"^[!-~]{1,8192}$")
 _PASSWORD_REFUSALS = ("unsupported_grant_type", "unauthorized_client", "server_error")
+_CODE_REFUSALS = ("invalid_grant", "redirect_uri_mismatch", "invalid_request")
+_SERVER_TROUBLE = ("server_error", "temporarily_unavailable")  # OAuth's own "try later"
+_QUOTES = "'\"<>`"
 
 TokenCallback = Callable[[TokenSet], Awaitable[None]]
 
 
-def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
-    """``Retry-After`` as seconds (it may also be an HTTP date)."""
-    value = headers.get("Retry-After")
+def retry_after_seconds(
+    headers: Mapping[str, str], clock: Callable[[], float] = time.time
+) -> float | None:
+    """``Retry-After`` in seconds: the header holds either seconds or an HTTP date."""
+    value = headers.get("Retry-After", "").strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        try:
+            moment = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if moment.tzinfo is None:  # "-0000": UTC with no zone named
+            moment = moment.replace(tzinfo=UTC)
+        seconds = moment.timestamp() - clock()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def decode_body(raw: bytes) -> Any:
+    """The JSON of a response body, or None when it is not JSON (never raises)."""
     try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
+        return json.loads(raw.decode("utf-8", errors="replace"))
+    except (ValueError, RecursionError):
         return None
 
 
 class PSAAuth:
-    """Tokens of one account at one brand's identity server."""
+    """Tokens of one account at one brand's identity server.
+
+    ``on_token_update`` receives every new token set (login or refresh) and is awaited
+    before the token is used or returned: a refresh rotates the refresh token, so the new
+    one must be saved before anything else can go wrong.
+    """
 
     def __init__(
         self,
@@ -92,7 +118,8 @@ class PSAAuth:
         self.idp_base_url = (idp_base_url or brand.idp_base_url).rstrip("/")
         self._clock = clock
         self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._refresh_lock = asyncio.Lock()
+        self._refreshing: asyncio.Task[TokenSet] | None = None
+        self._lifetime = DEFAULT_EXPIRES_IN  # of the last access token this object received
         self._requests: deque[float] = deque()
 
     def __repr__(self) -> str:  # never the secret or the tokens
@@ -105,7 +132,7 @@ class PSAAuth:
 
     @property
     def account_id(self) -> str | None:
-        """The ``sub`` claim of the identity token: a stable id of the account."""
+        """The ``sub`` claim of the identity token (read, not verified), else None."""
         if self._token is None or not self._token.id_token:
             return None
         parts = self._token.id_token.split(".")
@@ -113,13 +140,14 @@ class PSAAuth:
             return None
         try:
             claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         subject = claims.get("sub") if isinstance(claims, dict) else None
         return subject if isinstance(subject, str) and subject else None
 
     @property
     def redirect_uri(self) -> str:
+        """``<scheme>://oauth2redirect/<country>``: the only one the identity server accepts."""
         return self.brand.redirect_uri(self.country)
 
     # Logins -----------------------------------------------------------------------------
@@ -138,7 +166,7 @@ class PSAAuth:
     def create_authorization_request(self) -> AuthorizationRequest:
         """A new login attempt in the browser: the URL to open, with state and PKCE S256."""
         state = secrets.token_urlsafe(24)
-        verifier = secrets.token_urlsafe(64)
+        verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
         query = {
             "client_id": self.client_id,
@@ -158,8 +186,12 @@ class PSAAuth:
 
     @staticmethod
     def extract_code(pasted: str, request: AuthorizationRequest | None = None) -> str:
-        """The code out of what the user pasted: the bare code or the whole redirect URL."""
-        text = pasted.strip().strip("'\"<>").strip()
+        """The code out of what the user pasted: the bare code or the whole redirect URL.
+
+        Raises ``PSAInvalidCodeError`` whose ``reason`` says what is wrong: ``empty``,
+        ``too_long``, ``no_code``, ``malformed``, ``state_mismatch`` or ``wrong_redirect``.
+        """
+        text = pasted.strip().strip(_QUOTES).strip()
         if not text:
             raise PSAInvalidCodeError("empty", "Nothing was pasted")
         if len(text) > MAX_PASTE_LENGTH:
@@ -171,7 +203,7 @@ class PSAAuth:
         return text
 
     async def login_code(self, pasted: str, request: AuthorizationRequest) -> TokenSet:
-        """Exchange the pasted authorization code (or redirect URL) for tokens."""
+        """Exchange the pasted authorization code (or redirect URL) for tokens (PKCE)."""
         form = {
             "grant_type": "authorization_code",
             "code": self.extract_code(pasted, request),
@@ -183,38 +215,34 @@ class PSAAuth:
     # Keeping the login alive ------------------------------------------------------------
 
     async def async_get_access_token(self) -> str:
-        """A valid access token, refreshed shortly before it expires."""
+        """A valid access token, refreshed shortly before it expires (single flight)."""
         token = self._require_token()
-        if token.expires_at - REFRESH_MARGIN > self._clock():
+        if token.expires_at - self._margin() > self._clock():
             return token.access_token
         return (await self._refresh_unless_done(token)).access_token
 
     async def refresh(self) -> TokenSet:
-        """Refresh now (one refresh at a time; waiters share its result)."""
+        """Refresh now; a caller that comes while a refresh is in flight shares its result."""
         return await self._refresh_unless_done(self._require_token())
 
     async def refresh_rejected(self, access_token: str) -> str:
         """The API refused ``access_token``: refresh, unless another caller already did."""
-        token = self._require_token()
-        if token.access_token != access_token:
-            return token.access_token
-        return (await self._refresh_unless_done(token)).access_token
+        return (await self._refresh_unless_done(self._require_token(), access_token)).access_token
 
     async def revoke(self) -> None:
-        """Revoke the refresh token (best effort: used when the integration is removed)."""
+        """Revoke the refresh token (best effort, for removal: network trouble is only logged)."""
         if self._token is None:
             return
-        url = f"{self.idp_base_url}/am/oauth2/token/revoke"
         try:
             async with self.session.post(
-                url,
+                f"{self.idp_base_url}/am/oauth2/token/revoke",
                 params={"realm": self.brand.realm},
                 data={"token": self._token.refresh_token},
                 headers=self._basic_auth(),
                 timeout=self._timeout,
             ) as response:
                 _LOGGER.debug("Token revocation answered HTTP %s", response.status)
-        except (aiohttp.ClientError, TimeoutError) as err:
+        except (aiohttp.ClientError, TimeoutError, ValueError) as err:
             _LOGGER.debug("Token revocation failed: %s", type(err).__name__)
 
     # Internals ----------------------------------------------------------------------------
@@ -224,24 +252,52 @@ class PSAAuth:
             raise PSAAuthError("Not logged in")
         return self._token
 
-    async def _refresh_unless_done(self, seen: TokenSet) -> TokenSet:
-        async with self._refresh_lock:
+    def _margin(self) -> float:
+        # Short-lived tokens (under 10 min) are refreshed at half their life, not in a loop.
+        return min(REFRESH_MARGIN, self._lifetime / 2)
+
+    async def _refresh_unless_done(self, seen: TokenSet, rejected: str | None = None) -> TokenSet:
+        """Join the refresh in flight, or start one unless the token changed meanwhile.
+
+        The refresh runs as a task of its own: a caller that is cancelled cannot interrupt
+        it between the server's answer and ``on_token_update``, and every waiter gets the
+        same result or the same error from one token request.
+        """
+        if self._refreshing is None:
             current = self._require_token()
-            if current.access_token != seen.access_token:
-                return current  # refreshed while this caller waited
-            form = {
-                "grant_type": "refresh_token",
-                "refresh_token": current.refresh_token,
-                "scope": SCOPE,
-            }
-            new = await self._token_request("refresh_token", form, current.refresh_token)
-            return await self._store(new)
+            if current.access_token != (rejected or seen.access_token):
+                return current  # refreshed after this caller read the token
+            self._refreshing = asyncio.get_running_loop().create_task(self._run_refresh(current))
+            self._refreshing.add_done_callback(self._refresh_finished)
+        return await asyncio.shield(self._refreshing)
+
+    def _refresh_finished(self, task: asyncio.Task[TokenSet]) -> None:
+        # Runs before any waiter resumes (registered before the first shield), so the
+        # next caller after a finished refresh never joins it.
+        self._refreshing = None
+        if not task.cancelled():
+            task.exception()  # retrieved here so that an error nobody awaits is not reported
+
+    async def _run_refresh(self, current: TokenSet) -> TokenSet:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": current.refresh_token,
+            "scope": SCOPE,
+        }
+        new = await self._token_request("refresh_token", form, current.refresh_token)
+        return await self._store(new)
 
     async def _store(self, token: TokenSet) -> TokenSet:
-        """Keep the new tokens; the caller's callback saves them before anyone uses them."""
-        self._token = token
-        if self._on_token_update is not None:
-            await self._on_token_update(token)
+        """Hand the new tokens to the callback first, then use them.
+
+        Should the callback fail, the tokens are kept in memory all the same: the server
+        has already retired the previous refresh token, so dropping them would lose the login.
+        """
+        try:
+            if self._on_token_update is not None:
+                await self._on_token_update(token)
+        finally:
+            self._token = token
         return token
 
     def _basic_auth(self) -> dict[str, str]:
@@ -249,6 +305,7 @@ class PSAAuth:
         return {"Authorization": f"Basic {base64.b64encode(raw).decode()}"}
 
     def _check_request_budget(self) -> None:
+        """Sliding window over the injected clock: at most 6 token requests per 30 min."""
         now = self._clock()
         while self._requests and now - self._requests[0] >= TOKEN_REQUEST_WINDOW:
             self._requests.popleft()
@@ -261,54 +318,69 @@ class PSAAuth:
         self, grant: str, form: dict[str, str], previous_refresh: str | None = None
     ) -> TokenSet:
         self._check_request_budget()
-        url = f"{self.idp_base_url}/am/oauth2/access_token"
+        # The seed's password grant carries the realm in the form; the others in the query.
+        params = {} if grant == "password" else {"realm": self.brand.realm}
         try:
             async with self.session.post(
-                url,
-                params={"realm": self.brand.realm},
+                f"{self.idp_base_url}/am/oauth2/access_token",
+                params=params,
                 data=form,
                 headers={**self._basic_auth(), "Accept": "application/json"},
                 timeout=self._timeout,
             ) as response:
                 status, headers = response.status, response.headers
-                text = await response.text()
+                body = decode_body(await response.read())
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PSAConnectionError(f"Identity server unreachable: {type(err).__name__}") from err
         _LOGGER.debug("Token request (%s grant) answered HTTP %s", grant, status)
-        body = _json_or_none(text)
         if status != 200:
-            raise _token_error(grant, status, body, headers)
+            raise _token_error(grant, status, body, headers, self._clock)
         return self._token_from(body, previous_refresh)
 
     def _token_from(self, body: Any, previous_refresh: str | None) -> TokenSet:
-        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        data = body if isinstance(body, dict) else {}
+        access = data.get("access_token")
+        if not _is_token(access):
             raise PSAConnectionError("The identity server sent an unreadable token response")
-        refresh = body.get("refresh_token")
-        if not isinstance(refresh, str) or not refresh:
+        refresh = data.get("refresh_token")
+        if not _is_token(refresh):
             if previous_refresh is None:
                 raise PSAConnectionError("The identity server sent no refresh token")
-            refresh = previous_refresh
-        try:
-            expires_in = float(body.get("expires_in", DEFAULT_EXPIRES_IN))
-        except (TypeError, ValueError):
-            expires_in = DEFAULT_EXPIRES_IN
-        id_token, scope = body.get("id_token"), body.get("scope")
+            refresh = previous_refresh  # no rotation this time: the old one stays valid
+        self._lifetime = _lifetime(data.get("expires_in"))
+        id_token, scope = data.get("id_token"), data.get("scope")
         return TokenSet(
-            access_token=body["access_token"],
+            access_token=access,
             refresh_token=refresh,
-            expires_at=self._clock() + expires_in,
+            expires_at=self._clock() + self._lifetime,
             id_token=id_token if isinstance(id_token, str) else None,
             scope=scope if isinstance(scope, str) else None,
         )
 
 
+def _is_token(value: Any) -> TypeGuard[str]:
+    return isinstance(value, str) and _TOKEN_SHAPE.match(value) is not None
+
+
+def _lifetime(expires_in: Any) -> float:
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        return DEFAULT_EXPIRES_IN
+    return seconds if math.isfinite(seconds) and seconds > 0 else DEFAULT_EXPIRES_IN
+
+
 def _code_from_url(text: str, request: AuthorizationRequest | None) -> str:
-    parts = urlsplit(text if not text.startswith("?") else f"x://x{text}")
-    if parts.scheme.lower() in ("http", "https"):
-        raise PSAInvalidCodeError(
-            "wrong_redirect", "This is a web page address, not the app redirect address"
-        )
-    query = parse_qs(parts.query) or parse_qs(parts.fragment)
+    """The ``code`` of a pasted redirect URL (or of its bare query string)."""
+    if "://" in text:
+        parts = urlsplit(text)
+        if not _is_app_redirect(parts.scheme, parts.netloc, request):
+            raise PSAInvalidCodeError(
+                "wrong_redirect", "This is not the app's oauth2redirect address"
+            )
+        query = parse_qs(parts.query) or parse_qs(parts.fragment)
+    else:  # "?code=...&state=..." or "code=...&state=..."
+        query = parse_qs(text.split("?", 1)[-1])
     codes = query.get("code")
     if not codes:
         raise PSAInvalidCodeError("no_code", "The pasted address has no code in it")
@@ -318,34 +390,36 @@ def _code_from_url(text: str, request: AuthorizationRequest | None) -> str:
     return codes[0].strip()
 
 
-def _json_or_none(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        return None
+def _is_app_redirect(scheme: str, host: str, request: AuthorizationRequest | None) -> bool:
+    """``<app scheme>://oauth2redirect/...``; a web page (the brand portal) is the usual mistake."""
+    if scheme.lower() in ("http", "https") or host.lower() != REDIRECT_HOST:
+        return False
+    if request is None:
+        return True
+    return scheme.lower() == urlsplit(request.redirect_uri).scheme.lower()
 
 
 def _token_error(  # noqa: PLR0911 - one return per documented error
-    grant: str, status: int, body: Any, headers: Mapping[str, str]
+    grant: str,
+    status: int,
+    body: Any,
+    headers: Mapping[str, str],
+    clock: Callable[[], float],
 ) -> PSAError:
     """The exception for a refused token request (the server's words carry no secret)."""
     data = body if isinstance(body, dict) else {}
-    error = str(data.get("error") or "")
-    description = str(data.get("error_description") or error or f"HTTP {status}")
+    error = str(data.get("error") or "")[:100]
+    description = str(data.get("error_description") or error or f"HTTP {status}")[:300]
     if status == 429:
-        return PSARateLimitError(description, retry_after_seconds(headers))
+        return PSARateLimitError(description, retry_after_seconds(headers, clock))
     if error == "invalid_client":
         return PSAInvalidClientError(description)
     if grant == "password" and error in _PASSWORD_REFUSALS:
         return PSAPasswordGrantUnsupportedError(description)
-    if grant == "authorization_code" and error in (
-        "invalid_grant",
-        "redirect_uri_mismatch",
-        "invalid_request",
-    ):
+    if grant == "authorization_code" and error in _CODE_REFUSALS:
         return PSAInvalidCodeError("rejected", description)
     if error == "invalid_grant":
         return PSAAuthError(description)
-    if status >= 500 or not data:
+    if status >= 500 or not data or error in _SERVER_TROUBLE:  # not an answer about the grant
         return PSAConnectionError(f"Identity server error: {description}")
     return PSAApiError(status, error or None, description)
