@@ -10,7 +10,7 @@ import pytest
 from custom_components.psa_connected_car.api import PSAError
 from psa_simulator import SimulatorConfig
 
-from .test_auth import browser_login
+from .test_against_simulator import browser_login
 
 USERNAME = "owner@example.invalid"
 PASSWORD = "Pw-9f3e1c-Unique"

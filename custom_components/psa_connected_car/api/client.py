@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
-from .auth import PSAAuth, retry_after_seconds
+from .auth import PSAAuth, decode_body, retry_after_seconds
 from .brands import API_BASE_URL
 from .exceptions import (
     PSAApiError,
@@ -54,20 +54,24 @@ class PSAClient:
         self._timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def get_user(self) -> User:
+        """``/user``: the account."""
         return parse_user(await self._get("/user"))
 
     async def get_vehicles(self, page_size: int = 60) -> list[Vehicle]:
         """Every vehicle of the account, all pages (``page_size`` 1..60) followed.
 
-        A page without ``_embedded`` (a known transient server fault) raises
-        ``PSAConnectionError`` unless the page says the account has no vehicle.
+        An empty list means the account really has no vehicle (``total`` 0, or pages that
+        list none). A page without ``_embedded`` (a known transient server fault) raises
+        ``PSAConnectionError`` instead, so that a hiccup never looks like an empty account.
         """
         vehicles: list[Vehicle] = []
+        page_size = max(1, min(60, page_size))
         params: dict[str, str] = {"pageSize": str(page_size)}
         seen: set[str] = set()
         for _ in range(MAX_PAGES):
             payload = await self._get("/user/vehicles", params)
-            if not isinstance(payload.get("_embedded"), Mapping) and payload.get("total") != 0:
+            empty_account = payload.get("total") in (0, "0")
+            if not isinstance(payload.get("_embedded"), Mapping) and not empty_account:
                 raise PSAConnectionError("The vehicle list came without its vehicles")
             page, token = parse_vehicles_page(payload)
             vehicles.extend(page)
@@ -78,32 +82,36 @@ class PSAClient:
         return vehicles
 
     async def get_vehicle(self, vehicle_id: str) -> Vehicle:
-        vehicle = parse_vehicle(await self._get(f"/user/vehicles/{vehicle_id}"))
+        """``/user/vehicles/{id}``; a vehicle without id or VIN is a malformed answer."""
+        vehicle = parse_vehicle(await self._get(_vehicle_path(vehicle_id)))
         if vehicle is None:
             raise PSAConnectionError("The vehicle came without its id or VIN")
         return vehicle
 
     async def get_status(self, vehicle_id: str) -> VehicleStatus:
-        return parse_status(await self._get(f"/user/vehicles/{vehicle_id}/status"))
+        """``/status``; 404 40400 (the car sends nothing to the cloud) is ``PSANoDataError``."""
+        return parse_status(await self._get(f"{_vehicle_path(vehicle_id)}/status"))
 
     async def get_last_position(self, vehicle_id: str) -> Position | None:
-        path = f"/user/vehicles/{vehicle_id}/lastPosition"
+        """``/lastPosition`` (GeoJSON); None when it holds no usable point."""
+        path = f"{_vehicle_path(vehicle_id)}/lastPosition"
         return parse_position(await self._get(path, accept=GEO_JSON))
 
     async def get_maintenance(self, vehicle_id: str) -> Maintenance:
-        return parse_maintenance(await self._get(f"/user/vehicles/{vehicle_id}/maintenance"))
+        """``/maintenance``: days and distance before the next service."""
+        return parse_maintenance(await self._get(f"{_vehicle_path(vehicle_id)}/maintenance"))
 
     async def get_alerts(self, vehicle_id: str) -> list[Alert]:
         """Alerts; none (not an error) when the API has no data for this car."""
         try:
-            return parse_alerts(await self._get(f"/user/vehicles/{vehicle_id}/alerts"))
+            return parse_alerts(await self._get(f"{_vehicle_path(vehicle_id)}/alerts"))
         except PSANoDataError:
             return []
 
     async def get_trips(self, vehicle_id: str) -> list[Trip]:
         """Trips; "No trip was found" (404 40400) is an empty list."""
         try:
-            return parse_trips(await self._get(f"/user/vehicles/{vehicle_id}/trips"))
+            return parse_trips(await self._get(f"{_vehicle_path(vehicle_id)}/trips"))
         except PSANoDataError:
             return []
 
@@ -124,7 +132,7 @@ class PSAClient:
 
     async def _request(
         self, path: str, params: Mapping[str, str] | None, token: str, accept: str
-    ) -> tuple[int, str, Mapping[str, str]]:
+    ) -> tuple[int, Any, Mapping[str, str]]:
         headers = {
             "Authorization": f"Bearer {token}",
             "x-introspect-realm": self.auth.brand.realm,
@@ -135,16 +143,16 @@ class PSAClient:
             async with self.session.get(
                 f"{self.api_base_url}{path}", params=query, headers=headers, timeout=self._timeout
             ) as response:
-                return response.status, await response.text(), response.headers
+                return response.status, decode_body(await response.read()), response.headers
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PSAConnectionError(f"API unreachable: {type(err).__name__}") from err
 
 
-def _result(status: int, text: str, headers: Mapping[str, str]) -> dict[str, Any]:
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
+def _vehicle_path(vehicle_id: str) -> str:
+    return f"/user/vehicles/{quote(vehicle_id, safe='')}"
+
+
+def _result(status: int, body: Any, headers: Mapping[str, str]) -> dict[str, Any]:
     if status == 200:
         if not isinstance(body, dict):
             raise PSAConnectionError("The API sent a malformed response")
@@ -160,7 +168,7 @@ def _api_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str])
         body.get("message")
         or " - ".join(str(body[key]) for key in ("httpMessage", "moreInformation") if key in body)
         or f"HTTP {status}"
-    )
+    )[:300]
     if status == 404 and str(code) == "40400":
         return PSANoDataError(status, 40400, message)
     if status == 429:

@@ -14,6 +14,7 @@ import logging
 import math
 import re
 from typing import Any
+from urllib.parse import parse_qs
 
 from .models import (
     Alarm,
@@ -54,7 +55,7 @@ def _odd(path: str, value: Any) -> None:
     """Log an unusable field once per path (values are payload data, never secrets)."""
     if path not in _REPORTED:
         _REPORTED.add(path)
-        _LOGGER.debug("Ignoring unexpected value at %s: %r", path, value)
+        _LOGGER.debug("Ignoring unexpected value at %s: %.200r", path, value)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -147,7 +148,11 @@ def parse_duration(value: Any, path: str = "duration") -> timedelta | None:
         _odd(path, value)
         return None
     parts = {key: float(part) for key, part in match.groupdict().items() if part}
-    return timedelta(**parts)
+    try:
+        return timedelta(**parts)
+    except OverflowError:  # "P999999999D" is a shape, not a duration
+        _odd(path, value)
+        return None
 
 
 def _latest(*stamps: datetime | None) -> datetime | None:
@@ -170,7 +175,7 @@ def parse_vehicle(item: Any) -> Vehicle | None:
     """One vehicle of ``/user/vehicles`` (current or old shape); None without id or VIN."""
     data = _map(item)
     vehicle_id = _str(data.get("id"), "vehicle.id")
-    vin = _str(data.get("vin"), "vehicle.vin")
+    vin = (_str(data.get("vin"), "vehicle.vin") or "").strip().upper()
     if not vehicle_id or not vin:
         _odd("vehicle", {key: data.get(key) for key in ("id", "vin")} if data else item)
         return None
@@ -182,7 +187,7 @@ def parse_vehicle(item: Any) -> Vehicle | None:
     )
     return Vehicle(
         id=vehicle_id,
-        vin=vin.strip().upper(),
+        vin=vin,
         brand=_str(data.get("brand") or branding.get("brand"), "vehicle.brand"),
         label=_str(data.get("label") or branding.get("label"), "vehicle.label"),
         motorization=_motorization(data),
@@ -228,8 +233,9 @@ def next_page_token(payload: Any) -> str | None:
     )
     if current is not None and total is not None and current >= total:
         return None
-    match = re.search(r"[?&]pageToken=([^&#]+)", href)
-    return match.group(1) if match else None
+    query = href.partition("?")[2].partition("#")[0]
+    tokens = parse_qs(query).get("pageToken")
+    return tokens[0] if tokens else None
 
 
 def parse_user(payload: Any) -> User:
@@ -292,7 +298,10 @@ def _energy(kind: str, new: Mapping[str, Any], old: Mapping[str, Any]) -> Energy
     """One energy from ``energies[]`` (preferred values) and ``energy[]`` (the real update time)."""
     path = f"energies.{kind}"
     electric = _map(_dig(new, "extension", "electric"))
-    charging = _map(electric.get("charging")) or _map(old.get("charging"))
+    # charging: under extension.electric (current), else directly under the item (legacy)
+    charging = (
+        _map(electric.get("charging")) or _map(new.get("charging")) or _map(old.get("charging"))
+    )
     battery = _map(electric.get("battery")) or _map(old.get("battery"))
     fuel = _map(_dig(new, "extension", "fuel"))
     consumptions = _map(fuel.get("consumptions")) or _map(fuel.get("consumption"))
