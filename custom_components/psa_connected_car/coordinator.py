@@ -281,6 +281,27 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._initial = {}
         self._apply_vehicle_list(vehicles, self._initial)
 
+    async def _async_refresh(
+        self,
+        log_failures: bool = True,
+        raise_on_auth_failed: bool = False,
+        scheduled: bool = False,
+        raise_on_entry_error: bool = False,
+    ) -> None:
+        """Going unavailable is logged once, at info level (Home Assistant's line is an error).
+
+        The recovery line is Home Assistant's own, also once and at info level.
+        """
+        was_available = self.last_update_success
+        await super()._async_refresh(
+            log_failures=False,
+            raise_on_auth_failed=raise_on_auth_failed,
+            scheduled=scheduled,
+            raise_on_entry_error=raise_on_entry_error,
+        )
+        if log_failures and was_available and not self.last_update_success:
+            LOGGER.info("Vehicle data unavailable: %s", self.last_exception)
+
     async def _async_update_data(self) -> dict[str, VehicleData]:
         data = await self._async_call(self._async_round)
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(self.config_entry))
