@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.psa_connected_car.api.models import Doors, Ignition, VehicleStatus
+from custom_components.psa_connected_car.api import parsers
+from custom_components.psa_connected_car.api.models import (
+    Alarm,
+    Alert,
+    AuxBattery,
+    Charging,
+    Doors,
+    Energy,
+    Engine,
+    Environment,
+    Ignition,
+    Kinetic,
+    Maintenance,
+    Odometer,
+    Position,
+    Preconditioning,
+    Privacy,
+    Trip,
+    VehicleStatus,
+)
 from custom_components.psa_connected_car.api.parsers import (
     merge_status,
     next_page_token,
@@ -125,6 +146,230 @@ def test_thermal_status_field_by_field():
     assert status.position is None  # [0, 0] is no position
 
 
+def test_current_phev_status_field_by_field():
+    status = parse_status(load("status_phev_current.json"))
+    assert status.updated_at == utc("2026-04-12T07:41:30")
+    electric = status.electric
+    assert electric is not None
+    assert electric.type == "Electric"
+    # energies[] gives level, autonomy and the extension; energy[] the real update time.
+    assert (electric.level, electric.autonomy) == (23.0, 14.0)
+    assert electric.updated_at == utc("2026-04-12T07:41:20")
+    assert (electric.battery_capacity, electric.battery_residual) == (12400.0, 2852.0)
+    assert electric.battery_health == 93.5  # capacity first (PHEV), resistance ignored
+    assert electric.charging == Charging(
+        plugged=False,
+        status="Disconnected",
+        remaining_time=timedelta(0),
+        rate=0.0,
+        mode="No",
+        next_delayed_time=timedelta(hours=22, minutes=31),
+        power_level="Level1",
+        type="Partial",
+    )
+    assert (electric.consumption_total, electric.consumption_instant) == (None, None)
+    fuel = status.fuel
+    assert fuel is not None
+    assert (fuel.level, fuel.autonomy) == (57.0, 512.0)
+    assert fuel.updated_at == utc("2026-04-12T07:41:15")  # energies createdAt is the newest
+    assert (fuel.consumption_total, fuel.consumption_instant) == (987.65, 5.4)
+    assert fuel.charging is None
+    assert status.position == Position(
+        latitude=47.2184,
+        longitude=-1.5536,
+        altitude=12.0,
+        heading=271.5,
+        updated_at=utc("2026-04-12T07:41:00"),
+        type="Acquire",
+        signal_quality=4.0,
+        fix_status="2D",
+    )
+    assert status.ignition == Ignition(updated_at=utc("2026-04-12T07:41:00"), type="StartUp")
+    assert status.battery == AuxBattery(updated_at=utc("2026-04-12T07:30:00"), state=91.0)
+    assert status.privacy == Privacy(updated_at=utc("2026-04-12T07:00:00"), state="Geolocation")
+    assert status.environment == Environment(
+        updated_at=utc("2026-04-12T07:36:00"), temperature=11.5, daylight=False
+    )
+    assert status.odometer == Odometer(updated_at=utc("2026-04-12T07:41:00"), mileage=31002.0)
+    assert status.kinetic == Kinetic(
+        updated_at=utc("2026-04-12T07:41:10"), moving=True, speed=87.3, acceleration=0.4
+    )
+    assert status.alarm == Alarm(updated_at=utc("2026-04-12T06:00:00"), active=False)
+    doors = status.doors
+    assert doors is not None
+    assert doors.updated_at == utc("2026-04-12T07:39:00")
+    assert doors.locked is True
+    assert doors.locked_states == ("Locked", "RearDoorsLocked")
+    assert doors.openings == {
+        "Driver": False,
+        "Passenger": False,
+        "RearLeft": False,
+        "RearRight": False,
+        "Trunk": False,
+        "RoofWindow": True,
+    }
+    assert status.preconditioning == Preconditioning(
+        updated_at=utc("2026-04-12T07:20:00"), status="Finished", starting_cause="Scheduled"
+    )
+    assert status.engine == Engine(
+        updated_at=utc("2026-04-12T07:41:05"), coolant_temperature=88.5, oil_temperature=96.0
+    )
+
+
+def test_sparse_status_field_by_field():
+    status = parse_status(load("status_sparse.json"))
+    assert status.updated_at == utc("2026-05-20T12:00:00")
+    assert status.electric == Energy(type="Electric")  # listed, but nothing known
+    assert status.fuel is None
+    assert status.position is None  # no coordinates
+    assert status.doors is None
+    assert status.kinetic is None
+    assert status.alarm is None
+    assert status.engine is None  # no Thermic engine
+    assert status.preconditioning is None
+    assert status.environment == Environment()
+    assert status.odometer == Odometer(updated_at=utc("2026-05-20T11:00:00"), mileage=None)
+    assert status.battery == AuxBattery(updated_at=utc("2026-05-20T11:00:00"), state=None)
+    assert (status.ignition, status.privacy) == (None, None)
+
+
+def test_charging_directly_under_a_current_energy_item():
+    status = parse_status(
+        {"energies": [{"type": "Electric", "level": 50, "charging": {"status": "Finished"}}]}
+    )
+    assert status.electric is not None
+    assert status.electric.charging is not None
+    assert status.electric.charging.status == "Finished"
+
+
+def test_list_items_are_picked_by_type_not_by_index():
+    payload = load("status_phev_current.json")
+    reordered = {
+        **payload,
+        "energies": payload["energies"][::-1],
+        "energy": payload["energy"][::-1],
+        "engines": payload["engines"][::-1],
+    }
+    assert replace(parse_status(reordered), raw={}) == replace(parse_status(payload), raw={})
+
+
+def test_placeholder_temperatures():
+    status = parse_status(
+        {
+            "environment": {"air": {"temp": 215.0}},
+            "engines": [
+                {"type": "Thermic", "extension": {"thermic": {"coolant": {"temp": -61}}}},
+            ],
+        }
+    )
+    assert status.environment is not None
+    assert status.environment.temperature is None
+    assert status.engine is not None
+    assert status.engine.coolant_temperature is None
+    assert parse_status({"environment": {"air": {"temp": "-12.5"}}}).environment == Environment(
+        temperature=-12.5
+    )
+
+
+def test_position_fixture_and_old_updated_at():
+    position = parse_position(load("last_position.json"))
+    assert position == Position(
+        latitude=43.7102,
+        longitude=7.2620,
+        altitude=25.5,
+        heading=12.0,
+        updated_at=utc("2026-06-01T18:20:00"),
+        type="Estimated",
+        signal_quality=2.0,
+    )
+    old = parse_position(
+        {
+            "geometry": {"coordinates": ["2.35", "48.85"]},
+            "properties": {"updatedAt": "2021-01-01T00:00:00Z"},
+        }
+    )
+    assert old is not None
+    assert (old.latitude, old.longitude, old.altitude) == (48.85, 2.35, None)
+    assert old.updated_at == utc("2021-01-01T00:00:00")
+    assert parse_position({"geometry": {"coordinates": [0, 0, 0]}}) is None
+
+
+def test_maintenance_alerts_trips_user_fixtures():
+    assert parse_maintenance(load("maintenance.json")) == Maintenance(
+        updated_at=utc("2026-06-01T00:00:00"),
+        days_before=210,
+        distance_before=14500.5,
+        raw=load("maintenance.json"),
+    )
+    assert parse_alerts(load("alerts.json")) == [
+        Alert(
+            id="alert-1",
+            type="AdBlueFault",
+            severity="Warning",
+            active=True,
+            started_at=utc("2026-05-30T08:00:00"),
+        ),
+        Alert(
+            id="2",
+            type="TyrePressureLow",
+            severity="Critical",
+            active=False,
+            started_at=utc("2026-05-01T08:00:00"),
+            ended_at=utc("2026-05-02T09:30:00"),
+        ),
+    ]
+    assert parse_trips(load("trips.json")) == [
+        Trip(
+            id="trip-1",
+            started_at=utc("2026-06-01T17:40:00"),
+            stopped_at=utc("2026-06-01T18:20:00"),
+            duration=2400.0,
+            distance=31.4,
+            start_mileage=30970.6,
+            done=True,
+        )
+    ]
+    user = parse_user(load("user.json"))
+    assert (user.email, user.first_name, user.last_name) == (
+        "driver@example.invalid",
+        "Camille",
+        "Martin",
+    )
+    assert parse_alerts({"total": 0}) == []
+    assert parse_trips({"_embedded": {"trips": None}}) == []
+
+
+def test_more_vehicle_pages():
+    vehicles, token = parse_vehicles_page(load("vehicles_page_2.json"))
+    assert token == "PAGE3+TOKEN="  # percent-decoded once
+    assert [(v.vin, v.brand, v.label, v.motorization, v.pictures) for v in vehicles] == [
+        ("VR3SIMULATEDFIXT3", "Peugeot", None, "Thermic", ()),
+        ("VR3SIMULATEDFIXT4", "Citroën", "C5 X", None, ("https://example.invalid/c5x.png",)),
+    ]
+    vehicles, token = parse_vehicles_page(load("vehicles_page_3.json"))
+    assert token is None  # page 3 of 3, although a next link is there
+    assert [(v.id, v.vin, v.motorization) for v in vehicles] == [
+        ("2a2b2c", "VR3SIMULATEDFIXT5", "Hydrogen")
+    ]
+    capital = {"_embedded": {"Vehicles": [{"id": "x", "vin": "VR3SIMULATEDCAP01"}]}}
+    assert [v.vin for v in parse_vehicles_page(capital)[0]] == ["VR3SIMULATEDCAP01"]
+    assert parse_vehicles_page({}) == ([], None)
+    assert parse_vehicle({"id": "x", "vin": "   "}) is None
+
+
+def test_odd_fields_are_logged_once_per_path(caplog, monkeypatch):
+    monkeypatch.setattr(parsers, "_REPORTED", set())
+    caplog.set_level(logging.DEBUG, logger="custom_components.psa_connected_car.api.parsers")
+    payload = {"kinetic": {"speed": "fast" * 500}, "battery": {"voltage": [1]}}
+    parse_status(payload)
+    parse_status(payload)
+    messages = [record.getMessage() for record in caplog.records]
+    assert len(messages) == 2  # one per path, however often it comes back
+    assert any("kinetic.speed" in message for message in messages)
+    assert any("battery.voltage" in message for message in messages)
+    assert all(len(message) < 300 for message in messages)  # values are cut short
+
+
 @pytest.mark.parametrize("payload", [None, {}, [], "text", 42, {"energies": "x", "energy": [1]}])
 def test_sparse_and_junk_status(payload):
     status = parse_status(payload)
@@ -182,6 +427,10 @@ def test_durations_and_dates():
     assert parse_duration("PT") is None
     assert parse_duration("2 hours") is None
     assert parse_duration(7) is None
+    assert parse_duration("PT2H55M") == timedelta(hours=2, minutes=55)
+    assert parse_duration("PT0S") == timedelta(0)
+    assert parse_duration("P999999999999D") is None  # too large for a timedelta
+    assert parse_duration(" PT1M ") == timedelta(minutes=1)
     assert parse_datetime("2026-01-01T00:00:00") == utc("2026-01-01T00:00:00")
     assert parse_datetime("2026-01-01T01:00:00+01:00") == utc("2026-01-01T00:00:00")
     assert parse_datetime("yesterday") is None
@@ -255,19 +504,28 @@ def sample_files() -> list[Path]:
 @pytest.mark.parametrize("path", sample_files(), ids=lambda path: path.name)
 def test_every_shared_sample_parses_in_place(path: Path):
     payload = json.loads(path.read_text())
-    for parse in (
-        parse_status,
-        parse_position,
-        parse_maintenance,
-        parse_alerts,
-        parse_trips,
-        parse_user,
-        parse_vehicles_page,
-        parse_vehicle,
-    ):
+    for parse in ALL_PARSERS:
         parse(payload)
-    if "status" in path.name and "error" not in path.name:
-        assert parse_status(payload).updated_at is not None or parse_status(payload).electric
+    name = path.name
+    # What each kind of payload must yield, beyond not raising.
+    if "__status" in name:
+        status = parse_status(payload)
+        assert status.updated_at is not None
+        assert status.electric or status.fuel
+    elif "vehicles_list" in name:
+        vehicles, _ = parse_vehicles_page(payload)
+        assert vehicles
+        assert all(vehicle.vin and vehicle.id for vehicle in vehicles)
+    elif "vehicle_by_id" in name:
+        assert parse_vehicle(payload) is not None
+    elif "last_position" in name:
+        assert parse_position(payload) is not None
+    elif "maintenance" in name:
+        assert parse_maintenance(payload).days_before is not None
+    elif "trips_page" in name:
+        assert parse_trips(payload)
+    elif "__user" in name:
+        assert parse_user(payload).email
 
 
 def test_real_looking_2023_sample_values():
@@ -293,6 +551,7 @@ json_values = st.recursive(
 
 
 def mutate(payload: Any, draw: st.DrawFn) -> Any:
+    """Drop, null, retype or recurse into each field; reorder keys and list items."""
     if isinstance(payload, dict):
         result = {}
         for key, value in payload.items():
@@ -305,11 +564,23 @@ def mutate(payload: Any, draw: st.DrawFn) -> Any:
                 result[key] = draw(json_values)
             else:
                 result[key] = mutate(value, draw)
-        return result
+        return dict(draw(st.permutations(list(result.items()))))
     if isinstance(payload, list):
         items = [mutate(item, draw) for item in payload]
         return draw(st.permutations(items)) if items else items
     return payload
+
+
+ALL_PARSERS = (
+    parse_status,
+    parse_vehicles_page,
+    parse_vehicle,
+    parse_position,
+    parse_maintenance,
+    parse_alerts,
+    parse_trips,
+    parse_user,
+)
 
 
 @st.composite
@@ -318,28 +589,34 @@ def mutated_payloads(draw: st.DrawFn) -> Any:
     return mutate(load(name), draw)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=400, deadline=None)
 @given(mutated_payloads())
 def test_mutated_payloads_never_raise(payload):
-    parse_status(payload)
-    parse_vehicles_page(payload)
+    for parse in ALL_PARSERS:
+        parse(payload)
+    status = parse_status(payload)
+    merge_status(status, parse_status(load("status_phev_current.json")))
+    merge_status(parse_status(load("status_electric_current.json")), status)
     parse_position(payload.get("lastPosition") if isinstance(payload, dict) else payload)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_random_json_never_raises(payload):
-    for parse in (
-        parse_status,
-        parse_vehicles_page,
-        parse_maintenance,
-        parse_alerts,
-        parse_trips,
-        parse_user,
-        parse_position,
-        parse_vehicle,
-    ):
+    for parse in ALL_PARSERS:
         parse(payload)
+    for key in ("energies", "energy", "lastPosition", "doorsState", "engines", "odometer"):
+        parse_status({key: payload})
+
+
+DURATION_SHAPES = st.from_regex(r"P(\d{1,14}D)?(T(\d{1,14}H)?(\d{1,14}M)?)?", fullmatch=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40) | DURATION_SHAPES)
+def test_random_durations_and_dates_never_raise(text):
+    parse_duration(text)
+    parse_datetime(text)
 
 
 def test_odd_scalars():
