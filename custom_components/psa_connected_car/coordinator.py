@@ -154,13 +154,28 @@ class PollPlanner:
 
     # A vehicle's status.
     def status_due(self, vin: str, now: float) -> bool:
-        return self._due(self._timer(vin).status, now)
+        return self._due(self._timer(vin).status, now) or self._probe_due(vin, now)
+
+    def _probe_due(self, vin: str, now: float) -> bool:
+        """Every car failing (an outage): the one next in line is tried at every tick anyway.
+
+        One request a tick shows the end of an outage within a tick, where the backoff
+        alone would leave every entity unavailable for up to the parked interval.
+        """
+        timers = self._timers
+        if self.blocked(now) or not timers or not all(t.failures for t in timers.values()):
+            return False
+        return vin == min(timers, key=lambda key: timers[key].status)
 
     def status_done(
         self, vin: str, now: float, old: VehicleStatus | None, new: VehicleStatus | None
     ) -> None:
         """A status arrived (or the car has none): plan the next one by what it shows."""
         timers = self._timer(vin)
+        if timers.failures:  # the servers answer again: the other failing cars go next tick
+            for other in self._timers.values():
+                if other.failures:
+                    other.status = min(other.status, now)
         timers.failures = 0
         if old is not None and new is not None and _content(old) != _content(new):
             timers.last_change = now
