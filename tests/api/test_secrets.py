@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import logging
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from custom_components.psa_connected_car.api import PSAError
+from custom_components.psa_connected_car.api import (
+    BRANDS,
+    PSAAuth,
+    PSAClient,
+    PSAError,
+    TokenSet,
+)
 from psa_simulator import SimulatorConfig
 
+from .conftest import REVOKE_PATH, TOKEN_PATH, Answer, FakeServer
 from .test_against_simulator import browser_login
 
 USERNAME = "owner@example.invalid"
@@ -75,3 +84,73 @@ async def test_no_secret_in_logs_or_errors(simulator_factory, make_client, sessi
     assert len(caplog.records) > 5  # the flows did log
     leaked = {secret for secret in secrets if secret and secret in text}
     assert not leaked
+
+
+async def test_no_secret_in_logs_or_errors_on_every_error_path(
+    fake_server: FakeServer, session, caplog
+):
+    """Unit flows through every failure the client maps, with distinctive secrets."""
+    caplog.set_level(logging.DEBUG)
+    access, refresh, new_access, new_refresh = (
+        "At-5b1e-Unique",
+        "Rt-90ac-Unique",
+        "At-77e0-Unique",
+        "Rt-c3d4-Unique",
+    )
+    auth = PSAAuth(
+        session,
+        BRANDS["ds"],
+        "FR",
+        "cid",
+        CLIENT_SECRET,
+        token=TokenSet(access_token=access, refresh_token=refresh, expires_at=time.time() + 3600),
+        idp_base_url=fake_server.url,
+        timeout=0.2,
+    )
+    client = PSAClient(session, auth, api_base_url=f"{fake_server.url}/api", timeout=0.2)
+    request = auth.create_authorization_request()
+    code = "C0de-4f5e-4d6c-8b7a-Unique"
+    errors: list[str] = []
+
+    async def expect_error(call: Callable[[], Awaitable[object]]) -> None:
+        auth._requests.clear()  # the client-side cap is not what this test is about
+        with pytest.raises(PSAError) as err:
+            await call()
+        errors.append(str(err.value))
+        errors.append(repr(err.value))
+
+    status = "/api/user/vehicles/v1/status"
+    token_answers = [
+        Answer(400, {"error": "invalid_grant", "error_description": "grant is invalid"}),
+        Answer(401, {"error": "invalid_client"}),
+        Answer(500, "<html>oops</html>"),
+        Answer(200, {"access_token": "with space", "refresh_token": new_refresh}),
+        Answer(200, {"access_token": new_access}, delay=1),  # timeout
+    ]
+    for answer in token_answers:
+        fake_server.queue(TOKEN_PATH, answer)
+        await expect_error(lambda: auth.login_password(USERNAME, PASSWORD))
+        await expect_error(lambda: auth.login_code(code, request))
+    for paste in (
+        f"https://my.dsautomobiles.fr/login?code={code}",
+        f"mymdssdk://oauth2redirect/fr?code={code}&state=other",
+        f"{code} {code}",
+        f"mymdssdk://oauth2redirect/fr?nothing={code}",
+    ):
+        await expect_error(lambda paste=paste: auth.login_code(paste, request))
+    fake_server.answer(TOKEN_PATH, 200, {"access_token": new_access, "refresh_token": new_refresh})
+    fake_server.answer(status, 401, {"httpMessage": "Unauthorized"})
+    await expect_error(lambda: client.get_status("v1"))  # 401, refresh, 401 again
+    for answer in (Answer(500, "x"), Answer(404, {"code": 40400}), Answer(200, "{", delay=1)):
+        fake_server.queue(status, answer)
+        await expect_error(lambda: client.get_status("v1"))
+    fake_server.answer(REVOKE_PATH, 200, {}, delay=1)
+    await auth.revoke()
+
+    secrets = {PASSWORD, CLIENT_SECRET, code, request.code_verifier}
+    secrets |= {access, refresh, new_access, new_refresh}
+    text = "\n".join([record.getMessage() for record in caplog.records] + errors + [repr(auth)])
+    assert len(errors) == 2 * (2 * len(token_answers) + 4 + 4)
+    assert len(fake_server.calls(TOKEN_PATH)) == 2 * len(token_answers) + 1
+    assert any(record.name.startswith("custom_components") for record in caplog.records)
+    assert not {secret for secret in secrets if secret in text}
