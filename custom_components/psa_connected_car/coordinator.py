@@ -115,6 +115,7 @@ class PollPlanner:
         self.active_interval = active_interval
         self.parked_interval = parked_interval
         self.next_vehicles = 0.0
+        self.last_vehicles: float | None = None
         self.blocked_until = 0.0
         self._timers: dict[str, _Timers] = {}
 
@@ -150,7 +151,14 @@ class PollPlanner:
         return self._due(self.next_vehicles, now)
 
     def vehicles_done(self, now: float, *, ok: bool) -> None:
+        self.last_vehicles = now
         self.next_vehicles = now + (VEHICLES_INTERVAL if ok else VEHICLES_RETRY)
+
+    def vehicles_soon(self) -> None:
+        """The list may be out of date (a car's id may have changed): fetch it again soon,
+        but not more often than after a failed list."""
+        if self.last_vehicles is not None:
+            self.next_vehicles = min(self.next_vehicles, self.last_vehicles + VEHICLES_RETRY)
 
     # A vehicle's status.
     def status_due(self, vin: str, now: float) -> bool:
@@ -475,6 +483,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 fresh: VehicleStatus | None = await self.client.get_status(vehicle_id)
             except PSANoDataError:
                 fresh = None
+                if known.status is not None:  # data before, none now: maybe a new API id
+                    self.planner.vehicles_soon()
             merged = known.status
             if fresh is not None:
                 merged = fresh if merged is None else merge_status(merged, fresh)
