@@ -55,7 +55,6 @@ def _no_real_servers(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def blocking_calls(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Every blocking-call check of Home Assistant on; none may report during the test."""
-    caplog.set_level(logging.WARNING, "homeassistant.util.loop")
     loop_util._PREVIOUSLY_REPORTED.clear()
     thread = threading.get_ident()
     installed = []
@@ -84,7 +83,6 @@ async def make_rig(
     freezer: FrozenDateTimeFactory,
     simulator_factory: SimulatorFactory,
     monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
 ) -> MakeRig:
     """``await make_rig(vins=..., **config)``: a simulator on Home Assistant's clock.
 
@@ -95,7 +93,8 @@ async def make_rig(
     hass.loop.slow_callback_duration = 10 * 365 * 86400
     # The simulator's access log formats local time, which the freezer leaves without a UTC
     # offset (aiohttp then logs its own TypeError); its lines say nothing these tests need.
-    caplog.set_level(logging.WARNING, "aiohttp.access")
+    access_log = logging.getLogger("aiohttp.access")
+    monkeypatch.setattr(access_log, "disabled", True)
     follow_the_frozen_clock(monkeypatch)
 
     async def make(vins: tuple[str, ...] | None = None, **config: object) -> Rig:
