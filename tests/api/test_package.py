@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import inspect
 from pathlib import Path
 
 import custom_components.psa_connected_car.api as api_package
@@ -34,3 +35,17 @@ def test_no_home_assistant_import_in_the_client():
 def test_public_surface():
     for name in api_package.__all__:
         assert getattr(api_package, name) is not None
+
+
+def test_public_surface_is_documented():
+    for name in api_package.__all__:
+        value = getattr(api_package, name)
+        if not inspect.isclass(value) and not inspect.isfunction(value):
+            continue
+        assert inspect.getdoc(value), name
+        if name in ("PSAAuth", "PSAClient"):
+            for member, attribute in vars(value).items():
+                if member.startswith("_"):
+                    continue
+                target = attribute.fget if isinstance(attribute, property) else attribute
+                assert inspect.getdoc(target), f"{name}.{member}"

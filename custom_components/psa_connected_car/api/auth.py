@@ -219,15 +219,15 @@ class PSAAuth:
         token = self._require_token()
         if token.expires_at - self._margin() > self._clock():
             return token.access_token
-        return (await self._refresh_unless_done(token)).access_token
+        return (await self._refresh_unless_done()).access_token
 
     async def refresh(self) -> TokenSet:
         """Refresh now; a caller that comes while a refresh is in flight shares its result."""
-        return await self._refresh_unless_done(self._require_token())
+        return await self._refresh_unless_done()
 
     async def refresh_rejected(self, access_token: str) -> str:
         """The API refused ``access_token``: refresh, unless another caller already did."""
-        return (await self._refresh_unless_done(self._require_token(), access_token)).access_token
+        return (await self._refresh_unless_done(rejected=access_token)).access_token
 
     async def revoke(self) -> None:
         """Revoke the refresh token (best effort, for removal: network trouble is only logged)."""
@@ -256,8 +256,8 @@ class PSAAuth:
         # Short-lived tokens (under 10 min) are refreshed at half their life, not in a loop.
         return min(REFRESH_MARGIN, self._lifetime / 2)
 
-    async def _refresh_unless_done(self, seen: TokenSet, rejected: str | None = None) -> TokenSet:
-        """Join the refresh in flight, or start one unless the token changed meanwhile.
+    async def _refresh_unless_done(self, *, rejected: str | None = None) -> TokenSet:
+        """Join the refresh in flight, or start one (unless ``rejected`` is no longer in use).
 
         The refresh runs as a task of its own: a caller that is cancelled cannot interrupt
         it between the server's answer and ``on_token_update``, and every waiter gets the
@@ -265,8 +265,8 @@ class PSAAuth:
         """
         if self._refreshing is None:
             current = self._require_token()
-            if current.access_token != (rejected or seen.access_token):
-                return current  # refreshed after this caller read the token
+            if rejected is not None and current.access_token != rejected:
+                return current  # refreshed after this caller's request was refused
             self._refreshing = asyncio.get_running_loop().create_task(self._run_refresh(current))
             self._refreshing.add_done_callback(self._refresh_finished)
         return await asyncio.shield(self._refreshing)
