@@ -239,6 +239,7 @@ def next_page_token(payload: Any) -> str | None:
 
 
 def parse_user(payload: Any) -> User:
+    """``/user``: e-mail and names."""
     data = _map(payload)
     return User(
         email=_str(data.get("email"), "user.email"),
@@ -507,6 +508,7 @@ def _engine(engines: Any) -> Engine | None:
 
 
 def parse_maintenance(payload: Any) -> Maintenance:
+    """``/maintenance``: days and km before the next service."""
     data = _map(payload)
     return Maintenance(
         updated_at=_stamp(data, "maintenance"),
@@ -517,6 +519,7 @@ def parse_maintenance(payload: Any) -> Maintenance:
 
 
 def parse_alerts(payload: Any) -> list[Alert]:
+    """``/alerts``: the items of ``_embedded.alerts`` (none when absent)."""
     items = _list(_dig(payload, "_embedded", "alerts"))
     return [
         Alert(
@@ -533,6 +536,7 @@ def parse_alerts(payload: Any) -> list[Alert]:
 
 
 def parse_trips(payload: Any) -> list[Trip]:
+    """``/trips``: the items of ``_embedded.trips`` (none when absent)."""
     items = _list(_dig(payload, "_embedded", "trips"))
     return [
         Trip(
