@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import timedelta
 import inspect
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,7 @@ from .api.exceptions import (
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
 )
-from .api.models import EMPTY, Alert, Maintenance, Vehicle, VehicleStatus
+from .api.models import Alert, Maintenance, Vehicle, VehicleStatus
 from .api.parsers import merge_status
 from .const import (
     ACTIVE_WINDOW,
@@ -91,9 +91,24 @@ def is_active(status: VehicleStatus | None) -> bool:
     return ignition is not None and ignition != "Stop"
 
 
-def _content(status: VehicleStatus) -> VehicleStatus:
-    """The status without its raw payload: what a change is measured on."""
-    return replace(status, raw=EMPTY)
+_NOT_CONTENT = frozenset({"raw", "updated_at"})
+
+
+def _content(value: Any) -> Any:
+    """What a change is measured on: the values, without the raw payload or any timestamp.
+
+    A car that uploads the same values again (only a fresh ``updatedAt``) has not changed,
+    so a car waiting plugged in at 100 % relaxes to the parked interval.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return tuple(
+            (item.name, _content(getattr(value, item.name)))
+            for item in fields(value)
+            if item.name not in _NOT_CONTENT
+        )
+    if isinstance(value, tuple | list):
+        return tuple(_content(item) for item in value)
+    return value
 
 
 @dataclass(slots=True)
