@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
@@ -21,10 +21,8 @@ from .entity import PSAEntity
 from .values import (
     ELECTRIC,
     EnergyKind,
-    EntityCandidate,
     ValueGuard,
-    async_add_reported_entities,
-    vehicle_energies,
+    async_add_described_entities,
 )
 
 # Read-only entities fed by the coordinator: no per-entity update calls to throttle.
@@ -188,13 +186,6 @@ BINARY_SENSORS: tuple[PSABinarySensorEntityDescription, ...] = (
 )
 
 
-def wanted(description: PSABinarySensorEntityDescription, data: VehicleData) -> bool:
-    """Whether this vehicle gets this binary sensor: by motorization, then by what it reports."""
-    if description.energy is not None and description.energy not in vehicle_energies(data):
-        return False
-    return description.exists_fn(data)
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PSAConfigEntry,
@@ -203,15 +194,13 @@ async def async_setup_entry(
     """Add the binary sensors of every vehicle, and those of vehicles or data that appear later."""
     coordinator = entry.runtime_data
 
-    def candidates(vin: str, data: VehicleData) -> Iterator[EntityCandidate]:
-        for description in BINARY_SENSORS:
-            if wanted(description, data):
-                yield EntityCandidate(
-                    f"{vin}_{description.key}",
-                    partial(PSABinarySensor, coordinator, vin, description),
-                )
-
-    async_add_reported_entities(entry, coordinator, async_add_entities, candidates)
+    async_add_described_entities(
+        entry,
+        coordinator,
+        async_add_entities,
+        BINARY_SENSORS,
+        partial(PSABinarySensor, coordinator),
+    )
 
 
 class PSABinarySensor(PSAEntity, BinarySensorEntity):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -37,15 +37,13 @@ from .values import (
     ELECTRIC,
     FUEL,
     EnergyKind,
-    EntityCandidate,
     ValueGuard,
     active_alerts,
-    async_add_reported_entities,
+    async_add_described_entities,
     charging_end_time,
     delayed_charge_start,
     last_update,
     snake,
-    vehicle_energies,
 )
 
 # Read-only entities fed by the coordinator: no per-entity update calls to throttle.
@@ -465,13 +463,6 @@ def _preconditioning_attributes(status: VehicleStatus | None) -> dict[str, Any] 
     }
 
 
-def wanted(description: PSASensorEntityDescription, data: VehicleData) -> bool:
-    """Whether this vehicle gets this sensor: by motorization, then by what it reports."""
-    if description.energy is not None and description.energy not in vehicle_energies(data):
-        return False
-    return description.exists_fn(data)
-
-
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PSAConfigEntry,
@@ -480,15 +471,9 @@ async def async_setup_entry(
     """Add the sensors of every vehicle, and those of vehicles or data that appear later."""
     coordinator: PSADataUpdateCoordinator = entry.runtime_data
 
-    def candidates(vin: str, data: VehicleData) -> Iterator[EntityCandidate]:
-        for description in SENSORS:
-            if wanted(description, data):
-                yield EntityCandidate(
-                    f"{vin}_{description.key}",
-                    partial(PSASensor, coordinator, vin, description),
-                )
-
-    async_add_reported_entities(entry, coordinator, async_add_entities, candidates)
+    async_add_described_entities(
+        entry, coordinator, async_add_entities, SENSORS, partial(PSASensor, coordinator)
+    )
 
 
 class PSASensor(PSAEntity, SensorEntity):

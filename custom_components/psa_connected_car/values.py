@@ -6,11 +6,12 @@ and the choice of entities per motorization can be unit-tested without Home Assi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
+from functools import partial
 import re
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import callback
@@ -220,3 +221,39 @@ def async_add_reported_entities(
 
     _add_new()
     entry.async_on_unload(coordinator.async_add_listener(_add_new))
+
+
+class ReportedDescription(Protocol):
+    """What a description needs to be picked for a vehicle (sensors and binary sensors)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def energy(self) -> EnergyKind | None: ...
+    @property
+    def exists_fn(self) -> Callable[[VehicleData], bool]: ...
+
+
+def wanted(description: ReportedDescription, data: VehicleData) -> bool:
+    """Whether a vehicle gets this entity: by motorization, then by what it reports."""
+    if description.energy is not None and description.energy not in vehicle_energies(data):
+        return False
+    return description.exists_fn(data)
+
+
+def async_add_described_entities[D: ReportedDescription](
+    entry: ConfigEntry,
+    coordinator: PSADataUpdateCoordinator,
+    add: Callable[[list[Entity]], Any],
+    descriptions: Iterable[D],
+    build: Callable[[str, D], Entity],
+) -> None:
+    """``async_add_reported_entities`` for a platform's list of descriptions."""
+    chosen = tuple(descriptions)
+
+    def candidates(vin: str, data: VehicleData) -> Iterator[EntityCandidate]:
+        for description in chosen:
+            if wanted(description, data):
+                yield EntityCandidate(f"{vin}_{description.key}", partial(build, vin, description))
+
+    async_add_reported_entities(entry, coordinator, add, candidates)

@@ -35,7 +35,7 @@ from custom_components.psa_connected_car.api.models import (
     VehicleStatus,
 )
 from custom_components.psa_connected_car.coordinator import VehicleData
-from custom_components.psa_connected_car.sensor import SENSORS, wanted
+from custom_components.psa_connected_car.sensor import SENSORS
 from custom_components.psa_connected_car.values import (
     active_alerts,
     charging_end_time,
@@ -43,6 +43,7 @@ from custom_components.psa_connected_car.values import (
     last_update,
     snake,
     vehicle_energies,
+    wanted,
 )
 
 from .common import VIN_2, MockPSA, make_vehicle, setup_integration
