@@ -10,6 +10,7 @@ production, and fails the test if any of them reported something.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
+import inspect
 import logging
 from pathlib import Path
 import threading
@@ -52,10 +53,33 @@ def _no_real_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PSA_SIMULATOR_URL", raising=False)
 
 
+class _Reports(logging.Handler):
+    """Collects Home Assistant's blocking-call reports (whatever the test does to caplog)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if BLOCKING_REPORT in record.getMessage():
+            self.found.append(record.getMessage()[:400])
+
+
 @pytest.fixture(autouse=True)
-def blocking_calls(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
-    """Every blocking-call check of Home Assistant on; none may report during the test."""
-    loop_util._PREVIOUSLY_REPORTED.clear()
+def blocking_calls(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Every blocking-call check of Home Assistant on; none may report during the test.
+
+    Only for the tests that run in Home Assistant's event loop: the checks know the loop by
+    its thread, and a plain test function runs in that thread too, outside the loop.
+    """
+    if not inspect.iscoroutinefunction(request.function):
+        yield []
+        return
+    request.getfixturevalue("hass")  # on after Home Assistant's own start-up
+    loop_util._PREVIOUSLY_REPORTED.clear()  # a report must not hide behind an earlier one
+    reports = _Reports()
+    logger = logging.getLogger(loop_util.__name__)
+    logger.addHandler(reports)
     thread = threading.get_ident()
     installed = []
     for call in block_async_io._BLOCKING_CALLS:
@@ -69,12 +93,12 @@ def blocking_calls(hass: HomeAssistant, caplog: pytest.LogCaptureFixture) -> Ite
         setattr(call.object, call.function, protected)
         installed.append(call)
     try:
-        yield
+        yield reports.found
     finally:
         for call in installed:
             setattr(call.object, call.function, call.original_func)
-    reports = [r.getMessage()[:400] for r in caplog.records if BLOCKING_REPORT in r.getMessage()]
-    assert not reports, reports
+        logger.removeHandler(reports)
+    assert not reports.found, reports.found
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ refuses the refresh token with ``invalid_grant`` and no stored password can repl
 from __future__ import annotations
 
 import logging
+from pathlib import Path
+import time
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
@@ -412,3 +414,15 @@ async def test_vehicle_list_without_embedded_at_setup(
     assert len(rig.devices()) == 3
     assert_fine(rig)
     assert not tracebacks(caplog.records)
+
+
+# The blocking-call checks themselves ------------------------------------------------------
+
+
+async def test_blocking_calls_in_the_loop_are_reported(blocking_calls: list[str]) -> None:
+    """The checks are really on: file reads are reported, sleeps refused."""
+    Path(__file__).read_text(encoding="utf-8")  # noqa: ASYNC240 - on purpose
+    assert any("read_text" in report for report in blocking_calls)
+    blocking_calls.clear()  # reported as expected: not a failure of this test
+    with pytest.raises(RuntimeError, match="blocking call to sleep"):
+        time.sleep(0)  # noqa: ASYNC251 - on purpose
