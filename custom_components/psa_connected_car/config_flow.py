@@ -90,6 +90,10 @@ CODE_ERRORS = {
     "rejected": "invalid_code",
 }
 
+# App credentials are tens of characters; a paste far longer is refused before any request.
+APP_CREDENTIALS = (CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+MAX_APP_CREDENTIAL = 1024
+
 STEP_CREDENTIALS = "credentials"
 STEP_REAUTH_CONFIRM = "reauth_confirm"
 STEP_RECONFIGURE = "reconfigure"
@@ -346,6 +350,8 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_login(self, password: str) -> ConfigFlowResult | str:
         """Password grant, or the browser login when there is no password or it is refused."""
+        if any(len(self._values[key]) > MAX_APP_CREDENTIAL for key in APP_CREDENTIALS):
+            return "invalid_client"  # could not even travel in a request header
         self._password = password
         self._auth = self._new_auth()
         self._request = None
