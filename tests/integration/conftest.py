@@ -1,6 +1,6 @@
 """Fixtures of the Home Assistant side: config entry, mocked API client, entity helpers.
 
-Runs on both toolchains (the compat one has no aioresponses/hypothesis: none imported here).
+Runs on both toolchains (the compat one has no hypothesis: it is not imported here).
 """
 
 from __future__ import annotations
