@@ -1,0 +1,160 @@
+"""A real Home Assistant in this process (the test harness of pytest-homeassistant-custom-
+component, without pytest) running the integration against a simulator, on a movable clock.
+
+Polling by Home Assistant's timer is switched off for the entry (``pref_disable_polling``):
+the benchmark runs each update cycle itself with ``coordinator.async_refresh()`` after
+moving the clock, so a simulated day takes seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+import functools
+import os
+import tempfile
+import time
+from typing import Any
+from unittest.mock import patch
+
+from aiohttp import ThreadedResolver
+import homeassistant  # noqa: F401 - first, so voluptuous is aliased before anyone imports it
+from homeassistant import loader
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
+    MockConfigEntry,
+    async_test_home_assistant,
+)
+
+import custom_components.psa_connected_car as integration
+from custom_components.psa_connected_car.api.auth import PSAAuth
+from custom_components.psa_connected_car.api.brands import BRANDS
+from custom_components.psa_connected_car.const import DOMAIN, ENV_SIMULATOR_URL
+from custom_components.psa_connected_car.coordinator import PSADataUpdateCoordinator
+
+from .simulator import Simulator
+
+
+class Clock:
+    """Wall time plus an offset that the benchmark moves (the simulator moves with it)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@dataclass(frozen=True)
+class Account:
+    brand: str
+    country: str
+    username: str
+    password: str
+    client_id: str
+    client_secret: str
+
+
+def _resolver() -> ThreadedResolver:
+    """The plain resolver (no zeroconf here); the harness closes it as ``real_close``."""
+    resolver = ThreadedResolver()
+    resolver.real_close = resolver.close  # type: ignore[attr-defined]
+    return resolver
+
+
+@asynccontextmanager
+async def home_assistant(sim: Simulator, clock: Clock) -> AsyncIterator[HomeAssistant]:
+    """A fresh Home Assistant pointed at ``sim``; the integration reads ``clock``."""
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        patch.dict(os.environ, {ENV_SIMULATOR_URL: sim.url}),
+        # No zeroconf/network setup here: the plain resolver is enough for 127.0.0.1.
+        patch(
+            "homeassistant.helpers.aiohttp_client._async_make_resolver",
+            return_value=_resolver(),
+        ),
+        patch.object(integration, "PSAAuth", functools.partial(PSAAuth, clock=clock)),
+        patch.object(
+            integration,
+            "PSADataUpdateCoordinator",
+            functools.partial(PSADataUpdateCoordinator, clock=clock),
+        ),
+    ):
+        async with async_test_home_assistant(config_dir=folder) as hass:
+            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # load custom_components/
+            try:
+                yield hass
+            finally:
+                await hass.async_stop(force=True)
+
+
+async def login(hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock) -> PSAAuth:
+    auth = PSAAuth(
+        async_get_clientsession(hass),
+        BRANDS[account.brand],
+        account.country,
+        account.client_id,
+        account.client_secret,
+        idp_base_url=sim.url,
+        clock=clock,
+    )
+    await auth.login_password(account.username, account.password)
+    return auth
+
+
+async def add_entry(
+    hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock
+) -> tuple[ConfigEntry, float]:
+    """Log in, add the entry and set it up; returns it and the seconds until every entity
+    had a state (setup, first refresh, platforms, entity states written)."""
+    auth = await login(hass, sim, account, clock)
+    assert auth.token is not None
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=account.username,
+        unique_id=auth.account_id,
+        pref_disable_polling=True,
+        data={
+            "brand": account.brand,
+            "country": account.country,
+            "username": account.username,
+            "client_id": account.client_id,
+            "client_secret": account.client_secret,
+            "token": auth.token.as_dict(),
+            "auth_method": "password",
+            "password": account.password,
+        },
+    )
+    entry.add_to_hass(hass)
+    started = time.perf_counter()
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    elapsed = time.perf_counter() - started
+    missing = [eid for eid in entity_ids(hass, entry) if hass.states.get(eid) is None]
+    assert not missing, missing
+    return entry, elapsed
+
+
+def entity_ids(hass: HomeAssistant, entry: ConfigEntry) -> list[str]:
+    registry = er.async_get(hass)
+    return [
+        item.entity_id
+        for item in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if item.disabled_by is None
+    ]
+
+
+def coordinator_of(entry: ConfigEntry) -> PSADataUpdateCoordinator:
+    coordinator: Any = entry.runtime_data
+    assert isinstance(coordinator, PSADataUpdateCoordinator)
+    return coordinator
+
+
+async def tick(sim: Simulator, clock: Clock, seconds: float = 60.0) -> None:
+    """Move both clocks: the integration's and the simulator's."""
+    clock.offset += seconds
+    await sim.advance(seconds)
