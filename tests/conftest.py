@@ -1,12 +1,13 @@
-"""Shared fixtures: in-process PSA cloud simulators bound to 127.0.0.1.
+"""Shared fixtures: in-process PSA cloud simulators bound to 127.0.0.1, and the guard that
+turns Home Assistant's announcements of coming breaks into failures.
 
-Importable on both toolchains: only pytest, aiohttp and psa_simulator are imported, and no
-fixture here is autouse.
+Importable on both toolchains: only pytest, aiohttp, logging and psa_simulator are imported.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import logging
 
 import pytest
 
@@ -39,3 +40,40 @@ async def simulator_factory(socket_enabled: None) -> AsyncIterator[SimulatorFact
 async def simulator(simulator_factory: SimulatorFactory) -> SimulatorHandle:
     """The demo account on a fresh simulator: ``.url``, ``.api_url``, ``.state``, ``.config``."""
     return await simulator_factory()
+
+
+# How Home Assistant announces every coming break (homeassistant.helpers.frame.report_usage and
+# the deprecation helpers built on it): for us such a line is a failure, never a warning.
+USAGE_REPORT = "Detected that custom integration"
+
+
+class UsageReports(logging.Handler):
+    """Collects Home Assistant's usage reports, whatever a test does to caplog."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if USAGE_REPORT in message:
+            self.found.append(message[:600])
+
+    def take(self) -> list[str]:
+        """Hand over (and forget) what was reported: for tests that provoke a report."""
+        found, self.found = self.found, []
+        return found
+
+
+@pytest.fixture(autouse=True)
+def usage_reports() -> Iterator[UsageReports]:
+    """Every test fails when Home Assistant reports a use of its API that is going away."""
+    reports = UsageReports()
+    root = logging.getLogger()
+    root.addHandler(reports)
+    try:
+        yield reports
+    finally:
+        root.removeHandler(reports)
+    if reports.found:
+        pytest.fail("Home Assistant reported a coming break:\n" + "\n".join(reports.found))

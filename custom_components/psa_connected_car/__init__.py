@@ -17,6 +17,7 @@ from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
 from .api.models import TokenSet
+from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
 
@@ -63,13 +64,14 @@ async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
     coordinator = PSADataUpdateCoordinator(hass, entry, auth, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
-    entry.async_on_unload(entry.add_update_listener(_async_options_updated))
+    if OPTIONS_NEED_LISTENER:  # Home Assistant < 2025.8 only: newer ones reload after options
+        entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     return True
 
 
 async def _async_options_updated(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """Called on every entry change (also token rotation): only re-reads the intervals."""
+    """Home Assistant < 2025.8: every entry change (token rotation too) re-reads the intervals."""
     entry.runtime_data.apply_options()
 
 

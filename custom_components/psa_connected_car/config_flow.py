@@ -16,7 +16,6 @@ from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
     ConfigFlowResult,
-    OptionsFlow,
 )
 from homeassistant.const import (
     CONF_CLIENT_ID,
@@ -63,6 +62,7 @@ from .api.exceptions import (
     PSARateLimitError,
 )
 from .api.models import AuthorizationRequest
+from .compat import OptionsFlowBase
 from .const import (
     ACTIVE_INTERVAL_RANGE,
     AUTH_METHOD_CODE,
@@ -409,8 +409,12 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         )
 
 
-class PSAOptionsFlow(OptionsFlow):
-    """Polling intervals: while a car is active, and while it is parked."""
+class PSAOptionsFlow(OptionsFlowBase):
+    """Polling intervals: while a car is active, and while it is parked.
+
+    A change reloads the entry (Home Assistant 2025.8+); older versions apply it through the
+    entry's update listener (see compat.py).
+    """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         errors: dict[str, str] = {}

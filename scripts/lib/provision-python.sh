@@ -66,7 +66,7 @@ for suite in forky sid; do
 done
 [ -n "$suite_found" ] || { say "no Debian suite offers python3.14 >= $want"; exit 1; }
 
-# libpython3.14-dev: headers for the few sdists without a cp314 wheel (requirements_dev.txt).
+# libpython3.14-dev: headers for the few sdists without a cp314 wheel (scripts/lib/ha_requirements.py).
 apt_in apt-get install -y -qq --download-only python3.14 python3.14-venv libpython3.14-dev >/dev/null
 rm -rf "$dest" && mkdir -p "$dest"
 for deb in "$state"/archives/*.deb; do dpkg-deb -x "$deb" "$dest"; done
