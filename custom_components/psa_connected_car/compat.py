@@ -16,7 +16,7 @@ try:
 
     OPTIONS_NEED_LISTENER = False
 except ImportError:  # Home Assistant 2025.4 to 2025.7: an update listener applies the options
-    OptionsFlowBase = OptionsFlow  # type: ignore[misc]
-    OPTIONS_NEED_LISTENER = True
+    OptionsFlowBase = OptionsFlow  # type: ignore[misc,assignment]
+    OPTIONS_NEED_LISTENER = False
 
 __all__ = ["OPTIONS_NEED_LISTENER", "OptionsFlowBase"]

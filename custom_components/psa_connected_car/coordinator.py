@@ -486,7 +486,9 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             vins = {key for domain, key in device.identifiers if domain == DOMAIN}
             if vins and not vins & vehicles.keys():
                 LOGGER.info("Vehicle left the account; removing device %s", device.name)
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+                # The device is ours alone (our domain's identifiers): removing it works on every
+                # version, where taking our entry off it is reported from 2026.8 on.
+                registry.async_remove_device(device.id)
 
     async def _async_update_vehicle(self, known: VehicleData, now: float) -> VehicleData:
         """Fetch what is due for one vehicle; errors of the status call propagate."""

@@ -557,17 +557,20 @@ async def test_maintenance_and_alerts_failures_keep_the_last_values(
     assert mock_psa.client.get_maintenance.await_count == 4
 
 
-async def test_options_change_the_intervals_without_reload(
+async def test_options_reload_the_entry_with_the_new_intervals(
     hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry
 ) -> None:
-    coordinator = loaded.runtime_data
-    hass.config_entries.async_update_entry(
-        loaded, options={CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 120}
+    before = loaded.runtime_data
+    result = await hass.config_entries.options.async_init(loaded.entry_id)
+    await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 120}
     )
     await hass.async_block_till_done()
+    assert loaded.state is ConfigEntryState.LOADED
+    coordinator = loaded.runtime_data
+    assert coordinator is not before  # reloaded by Home Assistant's options flow manager
     assert coordinator.update_interval == timedelta(seconds=30)
     assert (coordinator.planner.active_interval, coordinator.planner.parked_interval) == (30, 120)
-    assert loaded.runtime_data is coordinator  # not reloaded
 
 
 async def test_relogin_refused_client_raises_an_issue(

@@ -1,4 +1,5 @@
-"""Setup, unload, reload, first-refresh failures, token persistence, devices, removal."""
+"""Setup, unload, reload, first-refresh failures, token persistence, devices, removal; how a
+loaded entry takes reauth, reconfigure and options without Home Assistant reporting a break."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -22,8 +24,11 @@ from custom_components.psa_connected_car.api.exceptions import (
 )
 from custom_components.psa_connected_car.const import DOMAIN
 
+from tests.conftest import UsageReports
+
 from .common import (
     NEW_TOKEN,
+    PASSWORD,
     TOKEN,
     VIN_1,
     VIN_2,
@@ -263,3 +268,62 @@ async def test_device_names(
     # Two unnamed cars of the same kind get their VIN tail.
     assert device(VIN_3).name == "Peugeot Electric 000003"
     assert device("VR3TESTCAR0000004").name == "Peugeot Electric 000004"
+
+
+async def reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """The reconfigure dialog with the stored values: it ends by reloading the entry."""
+    result = await entry.start_reconfigure_flow(hass)
+    values = {key: entry.data[key] for key in ("country", "client_id", "client_secret")}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**values, "password": PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+
+async def test_reconfigure_reloads_a_loaded_entry(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    before = mock_config_entry.runtime_data
+    await reconfigure(hass, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data is not before
+
+
+async def test_reauth_reloads_a_loaded_entry(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry
+) -> None:
+    await setup_integration(hass, mock_config_entry)
+    before = mock_config_entry.runtime_data
+    result = await mock_config_entry.start_reauth_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": PASSWORD}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data is not before
+
+
+async def test_a_reported_break_fails_the_test(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    usage_reports: UsageReports,
+) -> None:
+    """The guard of tests/conftest.py sees what Home Assistant 2026.10 and 2026.11 report for
+    the pattern this integration used before: an update listener next to a flow that reloads."""
+    await setup_integration(hass, mock_config_entry)
+
+    async def listener(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+        """Does nothing; its presence is what Home Assistant reports."""
+
+    mock_config_entry.async_on_unload(mock_config_entry.add_update_listener(listener))
+    await reconfigure(hass, mock_config_entry)
+    reports = usage_reports.take()
+    assert reports
+    assert all("custom integration 'psa_connected_car'" in report for report in reports)
+    assert "update listener" in reports[0]
