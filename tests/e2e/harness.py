@@ -77,6 +77,18 @@ class ManagedProcess:
                     os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait(timeout=10)
 
+    def log_problems(self) -> list[str]:
+        """The log lines that fail a test: tracebacks, Home Assistant's announcements of coming
+        breaks for a custom integration, and Python warnings that name our code."""
+        text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        return [
+            line
+            for line in text.splitlines()
+            if "Traceback" in line
+            or "Detected that custom integration" in line
+            or ("Warning" in line and f"custom_components/{DOMAIN}" in line)
+        ]
+
     def log_tail(self, lines: int = 80) -> str:
         try:
             text = self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -1,5 +1,6 @@
 """A real Home Assistant process with the integration installed as a user has it, driven through
-its HTTP API against the simulator: onboarding, config flow, entities, removal.
+its HTTP API against the simulator: onboarding, config flow, entities, options, reconfigure,
+removal; its log must stay free of tracebacks and of Home Assistant's reports of coming breaks.
 
 Runs twice: with the password grant (the historical world) and with the authorization code only
 (the real servers since January 2024: the user signs in on the brand's page and pastes the
@@ -174,6 +175,54 @@ async def check_entities(
         assert tracker["longitude"] == pytest.approx(longitude, abs=1e-4)
 
 
+async def change_options(
+    session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str
+) -> None:
+    """The options dialog: new intervals are saved and the entry comes back loaded."""
+    flows = f"{hass.url}/api/config/config_entries/options/flow"
+    result = await send_json(session, "POST", flows, {"handler": entry_id}, headers=hass.headers)
+    assert result["step_id"] == "init", result
+    options = {"active_interval": 120, "parked_interval": 900}
+    result = await send_json(
+        session, "POST", f"{flows}/{result['flow_id']}", options, headers=hass.headers
+    )
+    assert result["type"] == "create_entry", result
+    await wait_loaded(session, hass, entry_id)
+
+
+async def reconfigure(
+    session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str, *, code_only: bool
+) -> None:
+    """The reconfigure dialog, as the frontend starts it: the entry reloads with the change."""
+    flows = f"{hass.url}/api/config/config_entries/flow"
+    result = await send_json(
+        session, "POST", flows, {"handler": DOMAIN, "entry_id": entry_id}, headers=hass.headers
+    )
+    assert result["step_id"] == "reconfigure", result
+    flow = f"{flows}/{result['flow_id']}"
+    app = {key: DEMO[key] for key in ("country", "client_id", "client_secret", "password")}
+    result = await send_json(session, "POST", flow, app, headers=hass.headers)
+    if code_only:
+        assert result["step_id"] == "authorization_code", result
+        redirect = await sign_in_on_authorize_page(
+            session, result["description_placeholders"]["authorize_url"]
+        )
+        result = await send_json(session, "POST", flow, {"code": redirect}, headers=hass.headers)
+    assert result["type"] == "abort", result
+    assert result["reason"] == "reconfigure_successful", result
+    await wait_loaded(session, hass, entry_id)
+
+
+async def wait_loaded(session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str) -> None:
+    async def loaded() -> bool:
+        entries = await get_json(
+            session, f"{hass.url}/api/config/config_entries/entry", headers=hass.headers
+        )
+        return any(e["entry_id"] == entry_id and e["state"] == "loaded" for e in entries)
+
+    await wait_for("the entry to be loaded", loaded, hass.process, seconds=60)
+
+
 async def remove_entry(
     session: aiohttp.ClientSession, hass: HomeAssistant, simulator: Simulator, entry_id: str
 ) -> None:
@@ -213,7 +262,10 @@ async def test_real_hass(
     assert entry["state"] in {"loaded", "not_loaded", "setup_in_progress"}
 
     await check_entities(http, hass, entry["entry_id"], statuses)
+    await change_options(http, hass, entry["entry_id"])
+    await reconfigure(http, hass, entry["entry_id"], code_only=code_only)
+    await check_entities(http, hass, entry["entry_id"], statuses)
     await remove_entry(http, hass, simulator, entry["entry_id"])
     for process in (hass.process, simulator.process):
         assert process.running(), f"{process.name} died:\n{process.log_tail()}"
-    assert "Traceback" not in hass.process.log_path.read_text(encoding="utf-8")
+    assert not hass.process.log_problems(), "\n".join(hass.process.log_problems())
