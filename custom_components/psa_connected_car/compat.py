@@ -17,6 +17,6 @@ try:
     OPTIONS_NEED_LISTENER = False
 except ImportError:  # Home Assistant 2025.4 to 2025.7: an update listener applies the options
     OptionsFlowBase = OptionsFlow  # type: ignore[misc,assignment]
-    OPTIONS_NEED_LISTENER = False
+    OPTIONS_NEED_LISTENER = True
 
 __all__ = ["OPTIONS_NEED_LISTENER", "OptionsFlowBase"]
