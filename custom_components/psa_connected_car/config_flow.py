@@ -61,7 +61,7 @@ from .api.exceptions import (
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
 )
-from .api.models import AuthorizationRequest
+from .api.models import AuthorizationRequest, TokenSet
 from .compat import OptionsFlowBase
 from .const import (
     ACTIVE_INTERVAL_RANGE,
@@ -394,12 +394,9 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             data[CONF_PASSWORD] = self._password
         await self.async_set_unique_id(account)
         try:
-            if self.source == SOURCE_REAUTH:
+            if self.source in (SOURCE_REAUTH, SOURCE_RECONFIGURE):
                 self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(self._get_reauth_entry(), data=data)
-            if self.source == SOURCE_RECONFIGURE:
-                self._abort_if_unique_id_mismatch(reason="wrong_account")
-                return self.async_update_reload_and_abort(self._get_reconfigure_entry(), data=data)
+                return await self._async_replace_login(data)
             self._abort_if_unique_id_configured()
         except AbortFlow:
             await auth.revoke()  # tokens nobody will use
@@ -407,6 +404,33 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         return self.async_create_entry(
             title=f"{self.brand.name} ({self._values[CONF_USERNAME]})", data=data
         )
+
+    async def _async_replace_login(self, data: dict[str, Any]) -> ConfigFlowResult:
+        """Store the new login and reload the entry, then revoke the login it replaces.
+
+        Each login is a live refresh token at the identity server until revoked; without this,
+        every reauthentication or reconfiguration would leave one more behind. The revocation
+        comes after the update, so that the entry never holds a revoked token.
+        """
+        entry = (
+            self._get_reauth_entry()
+            if self.source == SOURCE_REAUTH
+            else self._get_reconfigure_entry()
+        )
+        replaced = dict(entry.data)
+        result = self.async_update_reload_and_abort(entry, data=data)
+        old_token = replaced.get(CONF_TOKEN)
+        if old_token and old_token.get("refresh_token") != data[CONF_TOKEN].get("refresh_token"):
+            await PSAAuth(
+                async_get_clientsession(self.hass),
+                BRANDS[replaced[CONF_BRAND]],
+                replaced[CONF_COUNTRY],
+                replaced[CONF_CLIENT_ID],
+                replaced[CONF_CLIENT_SECRET],
+                token=TokenSet.from_dict(old_token),
+                idp_base_url=get_endpoints().idp_base_url,
+            ).revoke()
+        return result
 
 
 class PSAOptionsFlow(OptionsFlowBase):

@@ -417,6 +417,38 @@ async def test_reconfigure_with_code(hass: HomeAssistant, mock_psa: MockPSA) -> 
     assert result["reason"] == "reconfigure_successful"
 
 
+async def test_reconfigure_revokes_the_login_it_replaces(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    """The old refresh token is revoked with the app credentials it was issued to."""
+    old = {**TOKEN.as_dict(), "refresh_token": "replaced-refresh-token"}
+    entry = create_entry(token=old)
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    changes = {"country": "FR", "client_id": "new-id", "client_secret": "new-secret"}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**changes, "password": PASSWORD}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["token"] == TOKEN.as_dict()
+    mock_psa.auth.revoke.assert_awaited_once()
+    revoking = mock_psa.auth_cls.call_args
+    assert revoking.args[2:] == ("FR", CLIENT_ID, CLIENT_SECRET)
+    assert revoking.kwargs["token"].refresh_token == "replaced-refresh-token"
+
+
+async def test_reauth_with_the_same_token_revokes_nothing(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    entry = create_entry()  # already holds TOKEN, which the mocked login hands out again
+    result = await start_reauth(hass, entry)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"password": PASSWORD}
+    )
+    assert result["reason"] == "reauth_successful"
+    mock_psa.auth.revoke.assert_not_awaited()
+
+
 async def test_reconfigure_refuses_another_account(hass: HomeAssistant, mock_psa: MockPSA) -> None:
     entry = create_entry()
     entry.add_to_hass(hass)
