@@ -72,7 +72,7 @@ def test_a_nested_field_over_several_lines_is_named_by_its_path() -> None:
         ("added list item", {**STORED, "aliases": [None, "battery"]}),
         ("added set item", {**STORED, "labels": {"car"}}),
         # Serialized as 'x\': "y', which reads like a dict key: a set holds values only.
-        ("added set item like a key", {**STORED, "labels": {'x\': "y'}}),
+        ("added set item like a key", {**STORED, "labels": {"x': \"y"}}),
         ("changed type", {**STORED, "options": [{"sensor": {}}]}),
     ],
 )
