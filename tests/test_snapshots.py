@@ -14,6 +14,7 @@ from tests.snapshots import (
     AddedFieldsReport,
     SnapshotExtension,
     added_fields,
+    installed_home_assistant,
     is_newer,
     pinned_home_assistant,
 )
@@ -104,3 +105,9 @@ def test_newer_means_newer_than_the_plugins_pin() -> None:
     assert not is_newer("2026.11.0", None)
     # The installed plugin pins one exact version (the one .venv's Home Assistant is).
     assert pinned_home_assistant() is not None
+
+
+def test_this_toolchain_decides_by_its_versions() -> None:
+    """Tolerant exactly where the installed Home Assistant is not the pinned one (.venv-newest)."""
+    differs = installed_home_assistant() != pinned_home_assistant()
+    assert SnapshotExtension.accept_added_fields is differs
