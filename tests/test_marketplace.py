@@ -5,13 +5,16 @@ it takes from our manifest.json, the minimum Home Assistant version, and the che
 the installed integration before keeping it (``_check_loadable_manifest``). Each check also
 refuses a broken copy, so that it is the Marketplace's code deciding, not a test that cannot
 fail. Nothing reaches GitHub: the repository object is built on a stand-in for the Marketplace
-manager with only what those methods use.
+manager with only what those methods use (its ``hass`` only runs jobs in an executor: the test
+harness's ``hass`` would mount its own ``custom_components`` package over ours).
 
 Skipped where Home Assistant has no Marketplace (2026.10 and older, HACS's time).
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 import importlib
 import importlib.util
 import json
@@ -23,7 +26,6 @@ from typing import Any
 
 from awesomeversion import AwesomeVersion
 from homeassistant.const import __version__ as HA_VERSION
-from homeassistant.core import HomeAssistant
 import pytest
 
 if importlib.util.find_spec("homeassistant.components.marketplace") is None:
@@ -64,10 +66,15 @@ def manifest_json() -> dict[str, Any]:
     return data
 
 
-def repository(hass: HomeAssistant, config_path: Path) -> Any:
+def run_in_executor(job: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
+    """What the Marketplace uses of ``hass`` here: ``async_add_executor_job``."""
+    return asyncio.get_running_loop().run_in_executor(None, job, *args)
+
+
+def repository(config_path: Path) -> Any:
     """The Marketplace's repository object for us, on a stand-in manager (no GitHub)."""
     manager = SimpleNamespace(
-        hass=hass,
+        hass=SimpleNamespace(async_add_executor_job=run_in_executor),
         core=SimpleNamespace(config_path=str(config_path)),
         version=AwesomeVersion(HA_VERSION),
     )
@@ -102,9 +109,9 @@ def test_hacs_json_is_read_whole(caplog: pytest.LogCaptureFixture) -> None:
     assert manifest.content_in_root is False
 
 
-def test_hacs_json_minimum_version(hass: HomeAssistant, tmp_path: Path) -> None:
+def test_hacs_json_minimum_version(tmp_path: Path) -> None:
     """Our minimum Home Assistant passes the Marketplace's check; a future one does not."""
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     ours = repositories_base.RepositoryManifest.from_dict(hacs_json())
     assert ours.homeassistant is not None
     repo._check_minimum_version(ours)
@@ -117,10 +124,10 @@ def test_hacs_json_minimum_version(hass: HomeAssistant, tmp_path: Path) -> None:
     assert refused.value.translation_key == "requires_newer_home_assistant"
 
 
-def test_manifest_details_are_taken(hass: HomeAssistant, tmp_path: Path) -> None:
+def test_manifest_details_are_taken(tmp_path: Path) -> None:
     """The domain, name, config flow and code owners come from our manifest.json."""
     manifest = manifest_json()
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     repo._use_integration_manifest(manifest)
     assert repo.validate.success, repo.validate.errors
     assert repo.data.domain == DOMAIN
@@ -129,17 +136,17 @@ def test_manifest_details_are_taken(hass: HomeAssistant, tmp_path: Path) -> None
     assert repo.data.authors == manifest["codeowners"]
     assert repo.localpath == f"{tmp_path}/custom_components/{DOMAIN}"
 
-    broken = repository(hass, tmp_path)
+    broken = repository(tmp_path)
     broken._use_integration_manifest({k: v for k, v in manifest.items() if k != "domain"})
     assert not broken.validate.success
     with pytest.raises(exceptions.MarketplaceError):
-        repository(hass, tmp_path)._use_integration_manifest({**manifest, "domain": "../up"})
+        repository(tmp_path)._use_integration_manifest({**manifest, "domain": "../up"})
 
 
-async def test_installed_integration_is_accepted(hass: HomeAssistant, tmp_path: Path) -> None:
+async def test_installed_integration_is_accepted(tmp_path: Path) -> None:
     """The check made on the written integration passes on ours, as installed."""
     install(tmp_path)
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     repo._use_integration_manifest(manifest_json())
     repo.content.path.local = repo.localpath
     await repo.async_check_written_content()
@@ -155,11 +162,11 @@ async def test_installed_integration_is_accepted(hass: HomeAssistant, tmp_path: 
     ],
 )
 async def test_broken_installed_manifest_is_refused(
-    hass: HomeAssistant, tmp_path: Path, change: dict[str, Any], reason: str
+    tmp_path: Path, change: dict[str, Any], reason: str
 ) -> None:
     """The same check refuses our integration with a wrong domain or an unloadable version."""
     install(tmp_path, {**manifest_json(), **change})
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     repo._use_integration_manifest(manifest_json())
     repo.content.path.local = repo.localpath
     with pytest.raises(exceptions.MarketplaceError) as refused:
@@ -167,10 +174,10 @@ async def test_broken_installed_manifest_is_refused(
     assert refused.value.translation_key == reason
 
 
-async def test_missing_installed_manifest_is_refused(hass: HomeAssistant, tmp_path: Path) -> None:
+async def test_missing_installed_manifest_is_refused(tmp_path: Path) -> None:
     target = install(tmp_path)
     (target / enums.RepositoryFile.MANIFEST_JSON).unlink()
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     repo._use_integration_manifest(manifest_json())
     repo.content.path.local = repo.localpath
     with pytest.raises(exceptions.MarketplaceError) as refused:
@@ -178,13 +185,11 @@ async def test_missing_installed_manifest_is_refused(hass: HomeAssistant, tmp_pa
     assert refused.value.translation_key == "installed_manifest_unusable"
 
 
-async def test_a_zip_release_needs_a_domain_from_the_catalog(
-    hass: HomeAssistant, tmp_path: Path
-) -> None:
+async def test_a_zip_release_needs_a_domain_from_the_catalog(tmp_path: Path) -> None:
     """What zip_release (unset in ours) would change: no repository archive to read the domain
     from, so an integration's ZIP release is refused unless the catalog names the domain (the
     other categories refuse every ZIP release from the catalog)."""
-    repo = repository(hass, tmp_path)
+    repo = repository(tmp_path)
     repo.repository_manifest = repositories_base.RepositoryManifest.from_dict(
         {**hacs_json(), "zip_release": True, "filename": "psa_connected_car.zip"}
     )
