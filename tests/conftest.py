@@ -1,7 +1,9 @@
 """Shared fixtures: in-process PSA cloud simulators bound to 127.0.0.1, and the guard that
-turns Home Assistant's announcements of coming breaks into failures.
+turns Home Assistant's announcements of coming breaks into failures; the report of the snapshot
+fields a newer Home Assistant added (tests/snapshots.py).
 
-Importable on both toolchains: only pytest, aiohttp, logging and psa_simulator are imported.
+Importable on every toolchain: only pytest, aiohttp, logging and psa_simulator are imported at
+the top (tests/snapshots.py, which imports Home Assistant, only inside the hooks).
 """
 
 from __future__ import annotations
@@ -77,3 +79,28 @@ def usage_reports() -> Iterator[UsageReports]:
         root.removeHandler(reports)
     if reports.found:
         pytest.fail("Home Assistant reported a coming break:\n" + "\n".join(reports.found))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse ``--snapshot-update`` on a Home Assistant newer than the test plugin's.
+
+    The stored snapshots are those of the pinned Home Assistant; written on a newer one they
+    would carry its fields and fail on the pinned one.
+    """
+    from tests.snapshots import ACCEPT_ADDED_FIELDS, installed_home_assistant
+
+    if ACCEPT_ADDED_FIELDS and config.getoption("update_snapshots", default=False):
+        raise pytest.UsageError(
+            f"--snapshot-update on Home Assistant {installed_home_assistant()}, newer than the "
+            "test plugin's: update snapshots with .venv (the pinned Home Assistant)"
+        )
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the fields a newer Home Assistant added to snapshots (accepted, not failing)."""
+    from tests.snapshots import REPORT
+
+    summary = REPORT.summary()
+    if summary is not None:
+        terminalreporter.write_sep("-", "snapshots on a newer Home Assistant")
+        terminalreporter.write_line(summary)

@@ -10,8 +10,9 @@ from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
-from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
+
+from tests.snapshots import SnapshotExtension
 
 from .common import MockPSA, build_mock_psa, create_entry, patch_psa, setup_integration
 
@@ -25,8 +26,12 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Home Assistant's snapshot format, in ``snapshots/`` (syrupy's own fixture would win)."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Home Assistant's snapshot format, in ``snapshots/`` (syrupy's own fixture would win).
+
+    On a Home Assistant newer than the test plugin's, fields it added match and are reported
+    (tests/snapshots.py).
+    """
+    return snapshot.use_extension(SnapshotExtension)
 
 
 @pytest.fixture
