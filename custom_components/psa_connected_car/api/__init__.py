@@ -8,11 +8,28 @@ Usage::
     client = PSAClient(session, auth)
     for vehicle in await client.get_vehicles():
         status = await client.get_status(vehicle.id)
+
+Modules: ``auth`` (OAuth2), ``client`` (the endpoints), ``http`` (response helpers),
+``parsers`` (payload -> model, never raises), ``models`` (frozen dataclasses), ``derived``
+(what follows from a vehicle's data), ``brands`` and ``exceptions``. Typed (``py.typed``).
 """
 
 from .auth import PSAAuth
 from .brands import API_BASE_URL, BRANDS, Brand
 from .client import PSAClient
+from .derived import (
+    ELECTRIC,
+    FUEL,
+    EnergyKind,
+    active_alerts,
+    alert_is_active,
+    charging_end_time,
+    delayed_charge_start,
+    is_active,
+    last_update,
+    snake,
+    vehicle_energies,
+)
 from .exceptions import (
     PSAApiError,
     PSAAuthError,
@@ -25,6 +42,7 @@ from .exceptions import (
     PSARateLimitError,
 )
 from .models import (
+    STATUS_BLOCKS,
     Alarm,
     Alert,
     AuthorizationRequest,
@@ -45,6 +63,7 @@ from .models import (
     Trip,
     User,
     Vehicle,
+    VehicleData,
     VehicleStatus,
 )
 from .parsers import (
@@ -57,11 +76,15 @@ from .parsers import (
     parse_user,
     parse_vehicle,
     parse_vehicles_page,
+    report_once,
 )
 
 __all__ = [
     "API_BASE_URL",
     "BRANDS",
+    "ELECTRIC",
+    "FUEL",
+    "STATUS_BLOCKS",
     "Alarm",
     "Alert",
     "AuthorizationRequest",
@@ -70,6 +93,7 @@ __all__ = [
     "Charging",
     "Doors",
     "Energy",
+    "EnergyKind",
     "Engine",
     "Environment",
     "Ignition",
@@ -94,7 +118,14 @@ __all__ = [
     "Trip",
     "User",
     "Vehicle",
+    "VehicleData",
     "VehicleStatus",
+    "active_alerts",
+    "alert_is_active",
+    "charging_end_time",
+    "delayed_charge_start",
+    "is_active",
+    "last_update",
     "merge_status",
     "parse_alerts",
     "parse_maintenance",
@@ -104,4 +135,7 @@ __all__ = [
     "parse_user",
     "parse_vehicle",
     "parse_vehicles_page",
+    "report_once",
+    "snake",
+    "vehicle_energies",
 ]
