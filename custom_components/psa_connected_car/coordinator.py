@@ -85,6 +85,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         *,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        """One coordinator per entry; ``clock`` (seconds) is injected in tests and benchmarks."""
         active, parked = _intervals(entry.options)
         super().__init__(
             hass,

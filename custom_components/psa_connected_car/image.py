@@ -18,8 +18,11 @@ PARALLEL_UPDATES = 0  # reads the coordinator's data, never the API
 
 @dataclass(frozen=True, kw_only=True)
 class PSAImageEntityDescription(PSAEntityDescription, ImageEntityDescription):
-    """Our own subclass: a plain ImageEntityDescription(...) is not an EntityDescription instance
-    on every Home Assistant version (frozen-dataclass compatibility shim)."""
+    """The picture's description.
+
+    Our own subclass: a plain ImageEntityDescription(...) is not an EntityDescription instance
+    on every Home Assistant version (frozen-dataclass compatibility shim).
+    """
 
 
 PICTURE = PSAImageEntityDescription(

@@ -61,6 +61,7 @@ class PollPlanner:
     """Decides which request is due when. Pure: the caller passes its clock's ``now``."""
 
     def __init__(self, active_interval: float, parked_interval: float) -> None:
+        """Nothing fetched yet: everything is due at once."""
         self.active_interval = active_interval
         self.parked_interval = parked_interval
         self.next_vehicles = 0.0
@@ -84,6 +85,7 @@ class PollPlanner:
 
     # Rate limit: no request at all before the deadline.
     def blocked(self, now: float) -> bool:
+        """Whether a rate limit forbids any request now."""
         return now < self.blocked_until
 
     def block(self, now: float, retry_after: float | None) -> float:
@@ -97,20 +99,25 @@ class PollPlanner:
 
     # The vehicle list.
     def vehicles_due(self, now: float) -> bool:
+        """Whether the vehicle list is due."""
         return self._due(self.next_vehicles, now)
 
     def vehicles_done(self, now: float, *, ok: bool) -> None:
+        """The list was fetched (``ok``) or failed: the next one in an hour, or sooner."""
         self.last_vehicles = now
         self.next_vehicles = now + (VEHICLES_INTERVAL if ok else VEHICLES_RETRY)
 
     def vehicles_soon(self) -> None:
-        """The list may be out of date (a car's id may have changed): fetch it again soon,
-        but not more often than after a failed list."""
+        """The list may be out of date (a car's id may have changed): fetch it again soon.
+
+        Not more often than after a failed list.
+        """
         if self.last_vehicles is not None:
             self.next_vehicles = min(self.next_vehicles, self.last_vehicles + VEHICLES_RETRY)
 
     # A vehicle's status.
     def status_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's status is due (or it is the outage probe's turn)."""
         return self._due(self._timer(vin).status, now) or self._probe_due(vin, now)
 
     def _probe_due(self, vin: str, now: float) -> bool:
@@ -148,30 +155,38 @@ class PollPlanner:
         timers.status = now + min(backoff, max(self.parked_interval, self.active_interval))
 
     def failing(self, vin: str) -> bool:
+        """Whether this vehicle's last status request failed."""
         return self._timer(vin).failures > 0
 
     def is_vehicle_active(self, vin: str) -> bool:
+        """Whether this vehicle is polled at the active interval."""
         return self._timer(vin).active
 
     # Maintenance and alerts: slow, and a failure simply waits for the next period.
     def maintenance_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's maintenance is due."""
         return self._due(self._timer(vin).maintenance, now)
 
     def maintenance_done(self, vin: str, now: float) -> None:
+        """Maintenance fetched or failed: the next one a period later."""
         self._timer(vin).maintenance = now + MAINTENANCE_INTERVAL
 
     def alerts_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's alerts are due."""
         return self._due(self._timer(vin).alerts, now)
 
     def alerts_done(self, vin: str, now: float) -> None:
+        """Alerts fetched or failed: the next ones a period later."""
         self._timer(vin).alerts = now + ALERTS_INTERVAL
 
     def any_due(self, vin: str, now: float) -> bool:
+        """Whether anything of this vehicle is due."""
         return (
             self.status_due(vin, now) or self.maintenance_due(vin, now) or self.alerts_due(vin, now)
         )
 
     def forget(self, vin: str) -> None:
+        """The vehicle left the account: drop its plan."""
         self._timers.pop(vin, None)
 
     def as_dict(self, now: float) -> dict[str, Any]:

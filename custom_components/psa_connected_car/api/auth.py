@@ -79,6 +79,7 @@ class PSAAuth:
         clock: Callable[[], float] = time.time,
         timeout: float = 30,
     ) -> None:
+        """One account at ``brand``'s identity server; ``token`` resumes a stored login."""
         self.session = session
         self.brand = brand
         self.country = country
@@ -93,7 +94,8 @@ class PSAAuth:
         self._lifetime = DEFAULT_EXPIRES_IN  # of the last access token this object received
         self._requests: deque[float] = deque()
 
-    def __repr__(self) -> str:  # never the secret or the tokens
+    def __repr__(self) -> str:
+        """Brand and country only: never the secret or the tokens."""
         return f"PSAAuth(brand={self.brand.key!r}, country={self.country!r})"
 
     @property

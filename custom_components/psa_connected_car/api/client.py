@@ -50,6 +50,7 @@ class PSAClient:
         api_base_url: str = API_BASE_URL,
         timeout: float = 30,
     ) -> None:
+        """Use ``session`` and ``auth``'s tokens; ``timeout`` is per request, in seconds."""
         self.session = session
         self.auth = auth
         self.api_base_url = api_base_url.rstrip("/")
@@ -170,8 +171,11 @@ def _result(status: int, body: Any, headers: Mapping[str, str]) -> dict[str, Any
 
 
 def _api_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> PSAError:
-    """Business errors ``{code, message}``, spec errors ``{code, debug, message}`` and the
-    gateway's ``{httpMessage, moreInformation}`` alike."""
+    """The error of a failed response, typed by status and business code.
+
+    Business errors ``{code, message}``, spec errors ``{code, debug, message}`` and the
+    gateway's ``{httpMessage, moreInformation}`` alike.
+    """
     code = body.get("code")
     message = str(
         body.get("message")
