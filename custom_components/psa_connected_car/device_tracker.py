@@ -15,7 +15,7 @@ from homeassistant.components.device_tracker import (  # type: ignore[attr-defin
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .api.derived import snake
+from .api.derived import location_accuracy, snake
 from .api.models import Position, VehicleData
 from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
@@ -31,18 +31,6 @@ class PSATrackerEntityDescription(PSAEntityDescription, TrackerEntityDescription
 
 # Every vehicle gets one, whatever it reports: it carries the vehicle's picture.
 LOCATION = PSATrackerEntityDescription(key="location", translation_key="location")
-
-# Metres. An acquired GPS fix is good to a few metres; an estimated position (dead reckoning
-# when the fix was lost) less so. Kept small: a large value widens the zones the car is in.
-ACCURACY_ACQUIRED = 10
-ACCURACY_ESTIMATED = 50
-
-
-def location_accuracy(position: Position) -> int:
-    """How far off the position may be, from how the car obtained it."""
-    kind = (position.type or "").lower()
-    # The API has spelled it Acquire and Aquire.
-    return ACCURACY_ACQUIRED if kind in {"acquire", "aquire"} else ACCURACY_ESTIMATED
 
 
 def position_attributes(position: Position) -> dict[str, Any]:

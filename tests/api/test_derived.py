@@ -15,6 +15,7 @@ from custom_components.psa_connected_car.api.derived import (
     delayed_charge_start,
     is_active,
     last_update,
+    location_accuracy,
     snake,
     vehicle_energies,
 )
@@ -26,6 +27,7 @@ from custom_components.psa_connected_car.api.models import (
     Ignition,
     Kinetic,
     Odometer,
+    Position,
     Vehicle,
     VehicleData,
     VehicleStatus,
@@ -198,3 +200,11 @@ def make_status(
 )
 def test_is_active(status: VehicleStatus | None, active: bool) -> None:
     assert is_active(status) is active
+
+
+@pytest.mark.parametrize(
+    ("kind", "accuracy"),
+    [("Acquire", 10), ("Aquire", 10), ("Estimated", 50), ("Estimate", 50), (None, 50)],
+)
+def test_location_accuracy(kind: str | None, accuracy: int) -> None:
+    assert location_accuracy(Position(latitude=1.0, longitude=2.0, type=kind)) == accuracy

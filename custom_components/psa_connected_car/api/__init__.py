@@ -27,6 +27,7 @@ from .derived import (
     delayed_charge_start,
     is_active,
     last_update,
+    location_accuracy,
     snake,
     vehicle_energies,
 )
@@ -126,6 +127,7 @@ __all__ = [
     "delayed_charge_start",
     "is_active",
     "last_update",
+    "location_accuracy",
     "merge_status",
     "parse_alerts",
     "parse_maintenance",

@@ -1,4 +1,4 @@
-"""What follows from a vehicle's data: energies, charging times, freshness, activity, alerts.
+"""What follows from a vehicle's data: energies, charging times, freshness, activity, alerts, fix.
 
 Pure functions of the models (no I/O, no Home Assistant): the integration's entities and its
 polling plan read them, and they are unit-tested on models alone.
@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta, tzinfo
 import re
 from typing import Literal
 
-from .models import STATUS_BLOCKS, Alert, Energy, VehicleData, VehicleStatus
+from .models import STATUS_BLOCKS, Alert, Energy, Position, VehicleData, VehicleStatus
 
 type EnergyKind = Literal["electric", "fuel"]
 
@@ -28,6 +28,19 @@ _MOTORIZATION_ENERGIES: dict[str, frozenset[EnergyKind]] = {
 
 # A delayed-charge time this short means "no delay set" (PT0S and PT1M are what cars send).
 _NO_DELAY = timedelta(minutes=1)
+
+# Metres. An acquired GPS fix is good to a few metres; an estimated position (dead reckoning
+# when the fix was lost) less so. Kept small: a large value widens the zones the car is in.
+ACCURACY_ACQUIRED = 10
+ACCURACY_ESTIMATED = 50
+
+
+def location_accuracy(position: Position) -> int:
+    """How far off the position may be, from how the car obtained it."""
+    kind = (position.type or "").lower()
+    # The API has spelled it Acquire and Aquire.
+    return ACCURACY_ACQUIRED if kind in {"acquire", "aquire"} else ACCURACY_ESTIMATED
+
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
