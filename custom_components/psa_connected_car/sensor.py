@@ -43,6 +43,7 @@ from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
 from .readers import (
     block_reported,
+    block_sent,
     charging,
     electric,
     enum,
@@ -63,15 +64,11 @@ class PSASensorEntityDescription(PSAEntityDescription, SensorEntityDescription):
     attr_fn: Callable[[VehicleData], dict[str, Any] | None] | None = None
 
 
-def _charging_end(data: VehicleData) -> datetime | None:
-    """When the running charge ends."""
-    return charging_end_time(data.status.electric if data.status else None)
-
-
-def _delayed_start(data: VehicleData) -> datetime | None:
-    """The next delayed-charge start, on Home Assistant's time zone."""
-    energy = data.status.electric if data.status else None
-    return delayed_charge_start(energy, dt_util.get_default_time_zone())
+_CHARGING_END = electric(charging_end_time)
+# On Home Assistant's time zone, read at each update (the user may change it).
+_DELAYED_START = electric(
+    lambda energy: delayed_charge_start(energy, dt_util.get_default_time_zone())
+)
 
 
 def _active_alert_count(data: VehicleData) -> int | None:
@@ -169,7 +166,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_charging_end,
+        value_fn=_CHARGING_END,
     ),
     PSASensorEntityDescription(
         key="delayed_charge_start",
@@ -177,7 +174,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_delayed_start,
+        value_fn=_DELAYED_START,
     ),
     PSASensorEntityDescription(
         key="charging_power_level",
@@ -354,7 +351,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=["enabled", "disabled", "finished", "failure"],
         # Only cars that can precondition send the block: none is guessed before data.
-        exists_fn=lambda data: data.status is not None and data.status.preconditioning is not None,
+        exists_fn=block_sent(lambda status: status.preconditioning),
         value_fn=enum(status(lambda s: s.preconditioning.status if s.preconditioning else None)),
         attr_fn=lambda data: _preconditioning_attributes(data.status),
     ),
