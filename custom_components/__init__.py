@@ -1,0 +1,1 @@
+"""Home Assistant custom integrations (the package lets tests import them)."""

@@ -7,6 +7,7 @@ matter of deleting its branch.
 from __future__ import annotations
 
 from homeassistant.config_entries import OptionsFlow
+from homeassistant.const import MAJOR_VERSION, MINOR_VERSION
 
 try:
     # Home Assistant 2025.8+: the options flow manager reloads the entry after the options
@@ -19,4 +20,9 @@ except ImportError:  # Home Assistant 2025.4 to 2025.7: an update listener appli
     OptionsFlowBase = OptionsFlow  # type: ignore[misc,assignment]
     OPTIONS_NEED_LISTENER = True
 
-__all__ = ["OPTIONS_NEED_LISTENER", "OptionsFlowBase"]
+# Home Assistant 2025.10+: UpdateFailed(retry_after=...) makes the coordinator wait out a rate
+# limit. 2025.4 to 2025.9 have no such argument: they get the planner's own wait (no request
+# goes out before the deadline either way).
+UPDATE_FAILED_TAKES_RETRY_AFTER = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 10)
+
+__all__ = ["OPTIONS_NEED_LISTENER", "UPDATE_FAILED_TAKES_RETRY_AFTER", "OptionsFlowBase"]

@@ -94,6 +94,9 @@ CODE_ERRORS = {
 APP_CREDENTIALS = (CONF_CLIENT_ID, CONF_CLIENT_SECRET)
 MAX_APP_CREDENTIAL = 1024
 
+# Entered on the credentials and reconfigure forms, and stored in the entry.
+CREDENTIAL_KEYS = (CONF_COUNTRY, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+
 STEP_CREDENTIALS = "credentials"
 STEP_REAUTH_CONFIRM = "reauth_confirm"
 STEP_RECONFIGURE = "reconfigure"
@@ -137,6 +140,7 @@ def _error_key(err: Exception) -> str:
 
 
 def _country_selector(brand: Brand) -> CountrySelector:
+    """The countries where the brand's app is offered."""
     return CountrySelector(CountrySelectorConfig(countries=list(brand.countries)))
 
 
@@ -147,6 +151,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
     MINOR_VERSION = 1
 
     def __init__(self) -> None:
+        """Start with nothing known: the brand comes first."""
         self._brand: Brand | None = None
         self._values: dict[str, Any] = {}  # country, username, client id and secret
         self._password = ""
@@ -158,15 +163,17 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> PSAOptionsFlow:
+        """The polling intervals."""
         return PSAOptionsFlow()
 
     @property
     def brand(self) -> Brand:
+        """The brand chosen (new entry) or stored (reauthentication, reconfiguration)."""
         assert self._brand is not None
         return self._brand
 
-    # New entry: brand first (it decides the countries), then the account.
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """New entry: the brand first, as it decides the countries."""
         if user_input is not None:
             self._brand = BRANDS[user_input[CONF_BRAND]]
             return await self.async_step_credentials()
@@ -175,122 +182,42 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_credentials(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            self._values.update(
-                {key: str(user_input[key]).strip() for key in self._credential_keys()}
-            )
-            self._values[CONF_USERNAME] = str(user_input[CONF_USERNAME]).strip()
-            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, str):
-                return result
-            errors = {"base": result}
-        return self._show_credentials_form(errors)
-
-    def _show_credentials_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        self._login_step = STEP_CREDENTIALS
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_COUNTRY): _country_selector(self.brand),
-                vol.Required(CONF_USERNAME): EMAIL_SELECTOR,
-                vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
-                vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
-                vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
-            }
-        )
-        suggested = {**self._values, CONF_PASSWORD: self._password}
-        if CONF_COUNTRY not in suggested and self.hass.config.country in self.brand.countries:
-            suggested[CONF_COUNTRY] = self.hass.config.country
-        return self.async_show_form(
-            step_id=STEP_CREDENTIALS,
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),
-            errors=errors,
-            description_placeholders={"brand": self.brand.name},
+        """New entry: country, account, optional password and the app credentials."""
+        return await self._async_login_step(
+            STEP_CREDENTIALS, user_input, (*CREDENTIAL_KEYS, CONF_USERNAME)
         )
 
-    # Reauthentication: same account, new password or new code.
     async def async_step_reauth(self, entry_data: Mapping[str, Any]) -> ConfigFlowResult:
+        """Reauthentication of the same account, started by Home Assistant."""
         self._load_entry(entry_data)
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, str):
-                return result
-            errors = {"base": result}
-        return self._show_reauth_form(errors)
+        """Reauthentication: a new password, or none for the browser login."""
+        return await self._async_login_step(STEP_REAUTH_CONFIRM, user_input, ())
 
-    def _show_reauth_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        self._login_step = STEP_REAUTH_CONFIRM
-        schema = vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
-        return self.async_show_form(
-            step_id=STEP_REAUTH_CONFIRM,
-            data_schema=self.add_suggested_values_to_schema(
-                schema, {CONF_PASSWORD: self._password}
-            ),
-            errors=errors,
-            description_placeholders={
-                "brand": self.brand.name,
-                "username": self._values[CONF_USERNAME],
-            },
-        )
-
-    # Reconfiguration: another country or other app credentials, same account.
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Reconfiguration: another country or other app credentials, same account."""
         if self._brand is None:
             self._load_entry(self._get_reconfigure_entry().data)
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            self._values.update(
-                {key: str(user_input[key]).strip() for key in self._credential_keys()}
-            )
-            result = await self._async_login(user_input.get(CONF_PASSWORD, ""))
-            if not isinstance(result, str):
-                return result
-            errors = {"base": result}
-        return self._show_reconfigure_form(errors)
+        return await self._async_login_step(STEP_RECONFIGURE, user_input, CREDENTIAL_KEYS)
 
-    def _show_reconfigure_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        self._login_step = STEP_RECONFIGURE
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_COUNTRY): _country_selector(self.brand),
-                vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
-                vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
-                vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR,
-            }
-        )
-        return self.async_show_form(
-            step_id=STEP_RECONFIGURE,
-            data_schema=self.add_suggested_values_to_schema(
-                schema, {**self._values, CONF_PASSWORD: self._password}
-            ),
-            errors=errors,
-            description_placeholders={
-                "brand": self.brand.name,
-                "username": self._values[CONF_USERNAME],
-            },
-        )
-
-    # Browser login: the user pastes the code (or the whole redirect address).
     async def async_step_authorization_code(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
+        """Browser login: the user pastes the code (or the whole redirect address)."""
         assert self._auth is not None
         if self._request is None:
             self._request = self._auth.create_authorization_request()
         errors: dict[str, str] = {}
         if user_input is not None:
-            result = await self._async_exchange(str(user_input.get(CONF_CODE, "")))
-            if not isinstance(result, str):
+            result = await self._async_exchange(str(user_input.get(CONF_CODE, "")), errors)
+            if result is not None:
                 return result
-            errors = {"base": result}
         return self.async_show_form(
             step_id="authorization_code",
             data_schema=self.add_suggested_values_to_schema(CODE_SCHEMA, user_input),
@@ -302,43 +229,59 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             },
         )
 
-    async def _async_exchange(self, pasted: str) -> ConfigFlowResult | str:
-        assert self._auth is not None
-        assert self._request is not None
-        # A code is single-use: when it already gave tokens and only the check after it
-        # failed, the same paste goes straight to the check again.
-        if self._auth.token is None or pasted != self._exchanged:
-            try:
-                await self._auth.login_code(pasted, self._request)
-            except PSAInvalidCodeError as err:
-                return CODE_ERRORS.get(err.reason, "invalid_code")
-            except PSAInvalidClientError:
-                return self._show_login_form({"base": "invalid_client"})
-            except PSAError as err:
-                return _error_key(err)
-            self._exchanged = pasted
-        return await self._async_finish(AUTH_METHOD_CODE)
+    # Shared by the three login forms.
+    async def _async_login_step(
+        self, step: str, user_input: dict[str, Any] | None, keys: tuple[str, ...]
+    ) -> ConfigFlowResult:
+        """Show the form of ``step``; with input, take ``keys`` from it and log in."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            self._values.update({key: str(user_input[key]).strip() for key in keys})
+            result = await self._async_login(user_input.get(CONF_PASSWORD, ""), errors)
+            if result is not None:
+                return result
+        return self._show_login_form(step, errors)
 
-    # Shared by the three entry points.
-    def _credential_keys(self) -> tuple[str, ...]:
-        return (CONF_COUNTRY, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+    def _show_login_form(self, step: str, errors: dict[str, str]) -> ConfigFlowResult:
+        """The form of a login step, filled with what is known."""
+        self._login_step = step
+        suggested = {**self._values, CONF_PASSWORD: self._password}
+        if CONF_COUNTRY not in suggested and self.hass.config.country in self.brand.countries:
+            suggested[CONF_COUNTRY] = self.hass.config.country
+        placeholders = {"brand": self.brand.name}
+        if step != STEP_CREDENTIALS:
+            placeholders["username"] = self._values[CONF_USERNAME]
+        return self.async_show_form(
+            step_id=step,
+            data_schema=self.add_suggested_values_to_schema(self._login_schema(step), suggested),
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _login_schema(self, step: str) -> vol.Schema:
+        """The fields of a login step: reauthentication asks only for the password."""
+        if step == STEP_REAUTH_CONFIRM:
+            return vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
+        country = {vol.Required(CONF_COUNTRY): _country_selector(self.brand)}
+        app = {
+            vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
+            vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
+        }
+        password = {vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR}
+        if step == STEP_RECONFIGURE:
+            return vol.Schema({**country, **app, **password})
+        return vol.Schema(
+            {**country, vol.Required(CONF_USERNAME): EMAIL_SELECTOR, **password, **app}
+        )
 
     def _load_entry(self, data: Mapping[str, Any]) -> None:
+        """Take the brand, account and app credentials of the entry being changed."""
         self._brand = BRANDS[data[CONF_BRAND]]
-        self._values = {
-            key: data[key]
-            for key in (CONF_COUNTRY, CONF_USERNAME, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
-        }
+        self._values = {key: data[key] for key in (*CREDENTIAL_KEYS, CONF_USERNAME)}
         self._password = data.get(CONF_PASSWORD) or ""
 
-    def _show_login_form(self, errors: dict[str, str]) -> ConfigFlowResult:
-        if self._login_step == STEP_REAUTH_CONFIRM:
-            return self._show_reauth_form(errors)
-        if self._login_step == STEP_RECONFIGURE:
-            return self._show_reconfigure_form(errors)
-        return self._show_credentials_form(errors)
-
     def _new_auth(self) -> PSAAuth:
+        """A login client for the values entered."""
         return PSAAuth(
             async_get_clientsession(self.hass),
             self.brand,
@@ -348,10 +291,14 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             idp_base_url=get_endpoints().idp_base_url,
         )
 
-    async def _async_login(self, password: str) -> ConfigFlowResult | str:
-        """Password grant, or the browser login when there is no password or it is refused."""
+    async def _async_login(self, password: str, errors: dict[str, str]) -> ConfigFlowResult | None:
+        """Password grant, or the browser login when there is no password or it is refused.
+
+        None, with ``errors`` filled, when the form must be shown again.
+        """
         if any(len(self._values[key]) > MAX_APP_CREDENTIAL for key in APP_CREDENTIALS):
-            return "invalid_client"  # could not even travel in a request header
+            errors["base"] = "invalid_client"  # could not even travel in a request header
+            return None
         self._password = password
         self._auth = self._new_auth()
         self._request = None
@@ -365,10 +312,33 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             self._password = ""
             return await self.async_step_authorization_code()
         except Exception as err:  # every failure becomes a form error
-            return _error_key(err)
-        return await self._async_finish(AUTH_METHOD_PASSWORD)
+            errors["base"] = _error_key(err)
+            return None
+        return await self._async_finish(AUTH_METHOD_PASSWORD, errors)
 
-    async def _async_finish(self, auth_method: str) -> ConfigFlowResult | str:
+    async def _async_exchange(self, pasted: str, errors: dict[str, str]) -> ConfigFlowResult | None:
+        """Trade the pasted code for tokens; None, with ``errors`` filled, to ask again."""
+        assert self._auth is not None
+        assert self._request is not None
+        # A code is single-use: when it already gave tokens and only the check after it
+        # failed, the same paste goes straight to the check again.
+        if self._auth.token is None or pasted != self._exchanged:
+            try:
+                await self._auth.login_code(pasted, self._request)
+            except PSAInvalidCodeError as err:
+                errors["base"] = CODE_ERRORS.get(err.reason, "invalid_code")
+                return None
+            except PSAInvalidClientError:  # the app credentials are wrong: back to their form
+                return self._show_login_form(self._login_step, {"base": "invalid_client"})
+            except PSAError as err:
+                errors["base"] = _error_key(err)
+                return None
+            self._exchanged = pasted
+        return await self._async_finish(AUTH_METHOD_CODE, errors)
+
+    async def _async_finish(
+        self, auth_method: str, errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
         """Prove the tokens work by listing the vehicles, then create or update the entry."""
         auth = self._auth
         assert auth is not None
@@ -383,7 +353,8 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
                 user = await client.get_user()
                 account = (user.email or self._values[CONF_USERNAME]).lower()
         except Exception as err:  # every failure becomes a form error
-            return _error_key(err)
+            errors["base"] = _error_key(err)
+            return None
         data: dict[str, Any] = {
             CONF_BRAND: self.brand.key,
             **self._values,
@@ -441,6 +412,7 @@ class PSAOptionsFlow(OptionsFlowBase):
     """
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """The active and parked intervals; the active one may not exceed the parked one."""
         errors: dict[str, str] = {}
         if user_input is not None:
             active = int(user_input[CONF_ACTIVE_INTERVAL])
@@ -471,6 +443,7 @@ class PSAOptionsFlow(OptionsFlowBase):
 
 
 def _seconds(bounds: tuple[int, int]) -> NumberSelector:
+    """A number of seconds within ``bounds``, in steps of ten."""
     return NumberSelector(
         NumberSelectorConfig(
             min=bounds[0],

@@ -1,25 +1,24 @@
 """Data update coordinator: one per account, each vehicle polled when it is due.
 
-The coordinator ticks every minute, but a tick only sends the requests that are due
-(``PollPlanner``): a car that is charging, moving, running or that changed lately is
-polled at the active interval, a parked one at the parked interval. The vehicle list,
-the alerts and the maintenance are fetched far less often.
+Each tick asks ``PollPlanner`` (polling.py) what is due and fetches it for every vehicle at
+once; the result, keyed by VIN, is what the entities read. Errors of the library become Home
+Assistant's: a refused login ``ConfigEntryAuthFailed``, a refused app ``ConfigEntryError``
+with a repair issue, anything transient ``UpdateFailed``.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import replace
 from datetime import timedelta
-import inspect
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import device_registry as dr, issue_registry as ir
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -32,11 +31,10 @@ from .api.exceptions import (
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
 )
-from .api.models import Alert, Maintenance, Vehicle, VehicleStatus
+from .api.models import Vehicle, VehicleData, VehicleStatus
 from .api.parsers import merge_status
+from .compat import UPDATE_FAILED_TAKES_RETRY_AFTER
 from .const import (
-    ACTIVE_WINDOW,
-    ALERTS_INTERVAL,
     AUTH_METHOD_PASSWORD,
     CONF_ACTIVE_INTERVAL,
     CONF_AUTH_METHOD,
@@ -44,13 +42,12 @@ from .const import (
     CONF_PARKED_INTERVAL,
     DEFAULT_ACTIVE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
-    DEFAULT_RATE_LIMIT_WAIT,
     DOMAIN,
     LOGGER,
-    MAINTENANCE_INTERVAL,
     TICK_INTERVAL,
-    VEHICLES_INTERVAL,
 )
+from .devices import async_sync_devices
+from .polling import PollPlanner
 
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
@@ -59,208 +56,10 @@ if TYPE_CHECKING:
 type PSAConfigEntry = ConfigEntry[PSADataUpdateCoordinator]
 
 ISSUE_INVALID_CLIENT = "invalid_client"
-TICK_TOLERANCE = 5.0  # a tick that comes a few seconds early still counts
-VEHICLES_RETRY = 900.0  # the vehicle list failed: try again sooner than hourly
-
-# UpdateFailed(retry_after=...) exists from Home Assistant 2025.10 on; older versions
-# only get the planner's own wait (no request before the deadline either way).
-_UPDATE_FAILED_TAKES_RETRY_AFTER = "retry_after" in inspect.signature(UpdateFailed).parameters
-
-
-@dataclass(slots=True, kw_only=True)
-class VehicleData:
-    """What the entities of one vehicle read. ``status`` is None until the car has data."""
-
-    vehicle: Vehicle
-    status: VehicleStatus | None = None
-    maintenance: Maintenance | None = None
-    alerts: list[Alert] | None = None
-    raw: dict[str, Any] = field(default_factory=dict)  # latest raw payloads, for diagnostics
-
-
-def is_active(status: VehicleStatus | None) -> bool:
-    """Charging, moving or with the ignition on: worth polling often."""
-    if status is None:
-        return False
-    charging = status.electric.charging if status.electric is not None else None
-    if charging is not None and charging.status == "InProgress":
-        return True
-    if status.kinetic is not None and status.kinetic.moving:
-        return True
-    ignition = status.ignition.type if status.ignition is not None else None
-    return ignition is not None and ignition != "Stop"
-
-
-_NOT_CONTENT = frozenset({"raw", "updated_at"})
-
-
-def _content(value: Any) -> Any:
-    """What a change is measured on: the values, without the raw payload or any timestamp.
-
-    A car that uploads the same values again (only a fresh ``updatedAt``) has not changed,
-    so a car waiting plugged in at 100 % relaxes to the parked interval.
-    """
-    if is_dataclass(value) and not isinstance(value, type):
-        return tuple(
-            (item.name, _content(getattr(value, item.name)))
-            for item in fields(value)
-            if item.name not in _NOT_CONTENT
-        )
-    if isinstance(value, tuple | list):
-        return tuple(_content(item) for item in value)
-    return value
-
-
-@dataclass(slots=True)
-class _Timers:
-    """Next due times (seconds, caller's clock) and recent history of one vehicle."""
-
-    status: float = 0.0
-    maintenance: float = 0.0
-    alerts: float = 0.0
-    last_change: float | None = None
-    active: bool = False
-    failures: int = 0
-
-
-class PollPlanner:
-    """Decides which request is due when. Pure: the caller passes its clock's ``now``."""
-
-    def __init__(self, active_interval: float, parked_interval: float) -> None:
-        self.active_interval = active_interval
-        self.parked_interval = parked_interval
-        self.next_vehicles = 0.0
-        self.last_vehicles: float | None = None
-        self.blocked_until = 0.0
-        self._timers: dict[str, _Timers] = {}
-
-    def _timer(self, vin: str) -> _Timers:
-        return self._timers.setdefault(vin, _Timers())
-
-    def _interval(self, timers: _Timers) -> float:
-        return self.active_interval if timers.active else self.parked_interval
-
-    def set_intervals(self, now: float, active: float, parked: float) -> None:
-        """New intervals from the options; a vehicle never waits longer than the new one."""
-        self.active_interval = active
-        self.parked_interval = parked
-        for timers in self._timers.values():
-            if not timers.failures:
-                timers.status = min(timers.status, now + self._interval(timers))
-
-    # Rate limit: no request at all before the deadline.
-    def blocked(self, now: float) -> bool:
-        return now < self.blocked_until
-
-    def block(self, now: float, retry_after: float | None) -> float:
-        """Wait at least ``retry_after`` seconds (a default when unknown); returns the wait."""
-        wait = retry_after if retry_after is not None and retry_after > 0 else None
-        self.blocked_until = max(self.blocked_until, now + (wait or DEFAULT_RATE_LIMIT_WAIT))
-        return self.blocked_until - now
-
-    def _due(self, when: float, now: float) -> bool:
-        return not self.blocked(now) and now + TICK_TOLERANCE >= when
-
-    # The vehicle list.
-    def vehicles_due(self, now: float) -> bool:
-        return self._due(self.next_vehicles, now)
-
-    def vehicles_done(self, now: float, *, ok: bool) -> None:
-        self.last_vehicles = now
-        self.next_vehicles = now + (VEHICLES_INTERVAL if ok else VEHICLES_RETRY)
-
-    def vehicles_soon(self) -> None:
-        """The list may be out of date (a car's id may have changed): fetch it again soon,
-        but not more often than after a failed list."""
-        if self.last_vehicles is not None:
-            self.next_vehicles = min(self.next_vehicles, self.last_vehicles + VEHICLES_RETRY)
-
-    # A vehicle's status.
-    def status_due(self, vin: str, now: float) -> bool:
-        return self._due(self._timer(vin).status, now) or self._probe_due(vin, now)
-
-    def _probe_due(self, vin: str, now: float) -> bool:
-        """Every car failing (an outage): the one next in line is tried at every tick anyway.
-
-        One request a tick shows the end of an outage within a tick, where the backoff
-        alone would leave every entity unavailable for up to the parked interval.
-        """
-        timers = self._timers
-        if self.blocked(now) or not timers or not all(t.failures for t in timers.values()):
-            return False
-        return vin == min(timers, key=lambda key: timers[key].status)
-
-    def status_done(
-        self, vin: str, now: float, old: VehicleStatus | None, new: VehicleStatus | None
-    ) -> None:
-        """A status arrived (or the car has none): plan the next one by what it shows."""
-        timers = self._timer(vin)
-        if timers.failures:  # the servers answer again: the other failing cars go next tick
-            for other in self._timers.values():
-                if other.failures:
-                    other.status = min(other.status, now)
-        timers.failures = 0
-        if old is not None and new is not None and _content(old) != _content(new):
-            timers.last_change = now
-        recent = timers.last_change is not None and now - timers.last_change < ACTIVE_WINDOW
-        timers.active = is_active(new) or recent
-        timers.status = now + self._interval(timers)
-
-    def status_failed(self, vin: str, now: float) -> None:
-        """Back off: active interval, doubled on each failure, at most the parked interval."""
-        timers = self._timer(vin)
-        timers.failures += 1
-        backoff = self.active_interval * 2 ** min(timers.failures - 1, 16)
-        timers.status = now + min(backoff, max(self.parked_interval, self.active_interval))
-
-    def failing(self, vin: str) -> bool:
-        return self._timer(vin).failures > 0
-
-    def is_vehicle_active(self, vin: str) -> bool:
-        return self._timer(vin).active
-
-    # Maintenance and alerts: slow, and a failure simply waits for the next period.
-    def maintenance_due(self, vin: str, now: float) -> bool:
-        return self._due(self._timer(vin).maintenance, now)
-
-    def maintenance_done(self, vin: str, now: float) -> None:
-        self._timer(vin).maintenance = now + MAINTENANCE_INTERVAL
-
-    def alerts_due(self, vin: str, now: float) -> bool:
-        return self._due(self._timer(vin).alerts, now)
-
-    def alerts_done(self, vin: str, now: float) -> None:
-        self._timer(vin).alerts = now + ALERTS_INTERVAL
-
-    def any_due(self, vin: str, now: float) -> bool:
-        return (
-            self.status_due(vin, now) or self.maintenance_due(vin, now) or self.alerts_due(vin, now)
-        )
-
-    def forget(self, vin: str) -> None:
-        self._timers.pop(vin, None)
-
-    def as_dict(self, now: float) -> dict[str, Any]:
-        """For diagnostics: seconds until each next request."""
-        return {
-            "active_interval": self.active_interval,
-            "parked_interval": self.parked_interval,
-            "blocked_for": max(0.0, round(self.blocked_until - now, 1)),
-            "vehicle_list_in": round(self.next_vehicles - now, 1),
-            "vehicles": [
-                {
-                    "active": timers.active,
-                    "failures": timers.failures,
-                    "status_in": round(timers.status - now, 1),
-                    "maintenance_in": round(timers.maintenance - now, 1),
-                    "alerts_in": round(timers.alerts - now, 1),
-                }
-                for timers in self._timers.values()
-            ],
-        }
 
 
 def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
+    """The active and parked intervals of the options, in seconds."""
     return (
         float(options.get(CONF_ACTIVE_INTERVAL, DEFAULT_ACTIVE_INTERVAL)),
         float(options.get(CONF_PARKED_INTERVAL, DEFAULT_PARKED_INTERVAL)),
@@ -268,6 +67,7 @@ def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
 
 
 def _tick(active_interval: float) -> timedelta:
+    """How often the coordinator asks the planner: a minute, or the active interval if shorter."""
     return timedelta(seconds=min(TICK_INTERVAL, active_interval))
 
 
@@ -285,6 +85,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         *,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        """One coordinator per entry; ``clock`` (seconds) is injected in tests and benchmarks."""
         active, parked = _intervals(entry.options)
         super().__init__(
             hass,
@@ -299,11 +100,16 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.brand: Brand = BRANDS[entry.data[CONF_BRAND]]
         self.planner = PollPlanner(active, parked)
         self._clock = clock or (lambda: dt_util.utcnow().timestamp())
+        # The data a round starts from, in this order: ``_partial``, what a round that ended
+        # in a new login had fetched (kept for the retry, then dropped); ``data``, the last
+        # good round; ``_initial``, the vehicle list of ``_async_setup``, used only until
+        # the first round succeeded.
         self._initial: dict[str, VehicleData] = {}
         self._partial: dict[str, VehicleData] | None = None
         self._last_error: PSAError | None = None
 
     def now(self) -> float:
+        """The planner's clock, in seconds (injected in tests and benchmarks)."""
         return self._clock()
 
     def apply_options(self) -> None:
@@ -312,8 +118,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.planner.set_intervals(self.now(), active, parked)
         self.update_interval = _tick(active)
 
-    # Setup: the vehicle list, once, before the first status round.
     async def _async_setup(self) -> None:
+        """Fetch the vehicle list once, before the first status round."""
         vehicles = await self._async_call(self.client.get_vehicles)
         self.planner.vehicles_done(self.now(), ok=True)
         self._initial = {}
@@ -329,6 +135,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         """Going unavailable is logged once, at info level (Home Assistant's line is an error).
 
         The recovery line is Home Assistant's own, also once and at info level.
+        Private override, kept: no public hook sets the level of this line in 2025.4-2026.10.
         """
         was_available = self.last_update_success
         await super()._async_refresh(
@@ -341,6 +148,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             LOGGER.info("Vehicle data unavailable: %s", self.last_exception)
 
     async def _async_update_data(self) -> dict[str, VehicleData]:
+        """One round of what is due; a success clears the invalid-client repair issue."""
         data = await self._async_call(self._async_round)
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(self.config_entry))
         return data
@@ -400,8 +208,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             translation_placeholders={"title": self.config_entry.title},
         )
 
-    # One round: what is due, every vehicle at once.
     async def _async_round(self) -> dict[str, VehicleData]:
+        """Fetch what is due, every vehicle at once; one car's failure is only its own."""
         now = self.now()
         current = self._partial or (self.data if self.data is not None else self._initial)
         data = dict(current)
@@ -472,23 +280,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 data[vin] = VehicleData(vehicle=vehicle, raw=raw)
             elif known.vehicle != vehicle:
                 data[vin] = replace(known, vehicle=vehicle, raw=raw)
-        self._sync_devices(by_vin)
-
-    def _sync_devices(self, vehicles: Mapping[str, Vehicle]) -> None:
-        """Keep each device's name and model current; drop the devices of departed cars."""
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        for vehicle in vehicles.values():
-            registry.async_get_or_create(
-                config_entry_id=entry_id, **device_info(vehicle, self.brand, vehicles.values())
-            )
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            vins = {key for domain, key in device.identifiers if domain == DOMAIN}
-            if vins and not vins & vehicles.keys():
-                LOGGER.info("Vehicle left the account; removing device %s", device.name)
-                # The device is ours alone (our domain's identifiers): removing it works on every
-                # version, where taking our entry off it is reported from 2026.8 on.
-                registry.async_remove_device(device.id)
+        async_sync_devices(self.hass, self.config_entry.entry_id, self.brand, by_vin)
 
     async def _async_update_vehicle(self, known: VehicleData, now: float) -> VehicleData:
         """Fetch what is due for one vehicle; errors of the status call propagate."""
@@ -535,51 +327,20 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
 
 def _issue_id(entry: ConfigEntry) -> str:
+    """The repair issue of this entry's refused app credentials."""
     return f"{ISSUE_INVALID_CLIENT}_{entry.entry_id}"
 
 
 def _update_failed(
     key: str, err: Exception | None, *, retry_after: float | None = None, **placeholders: str
 ) -> UpdateFailed:
+    """A translated ``UpdateFailed``; ``retry_after`` where Home Assistant takes it."""
     placeholders.setdefault("error", str(err) if err is not None else "")
     kwargs: dict[str, Any] = {
         "translation_domain": DOMAIN,
         "translation_key": key,
         "translation_placeholders": placeholders,
     }
-    if retry_after is not None and _UPDATE_FAILED_TAKES_RETRY_AFTER:
+    if retry_after is not None and UPDATE_FAILED_TAKES_RETRY_AFTER:
         kwargs["retry_after"] = retry_after
     return UpdateFailed(**kwargs)
-
-
-def vehicle_name(vehicle: Vehicle, brand: Brand, others: Iterable[Vehicle] = ()) -> str:
-    """Label; else "<Brand> <motorization>" (with the VIN tail if two cars share it); else VIN."""
-    if vehicle.label:
-        return vehicle.label
-    make = vehicle.brand or brand.name
-    if not vehicle.motorization:
-        return f"{make} {vehicle.vin[-6:]}"
-    name = f"{make} {vehicle.motorization}"
-    twins = [
-        other
-        for other in others
-        if other.vin != vehicle.vin
-        and not other.label
-        and (other.brand or brand.name) == make
-        and other.motorization == vehicle.motorization
-    ]
-    return f"{name} {vehicle.vin[-6:]}" if twins else name
-
-
-def device_info(vehicle: Vehicle, brand: Brand, others: Iterable[Vehicle] = ()) -> dr.DeviceInfo:
-    """The device of one vehicle, keyed by VIN (the API id may change)."""
-    model = vehicle.motorization
-    if vehicle.label:
-        model = f"{vehicle.label} ({vehicle.motorization})" if model else vehicle.label
-    return dr.DeviceInfo(
-        identifiers={(DOMAIN, vehicle.vin)},
-        manufacturer=vehicle.brand or brand.name,
-        model=model,
-        name=vehicle_name(vehicle, brand, others),
-        serial_number=vehicle.vin,
-    )

@@ -14,7 +14,8 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
-from .coordinator import PSAConfigEntry, VehicleData
+from .api.models import VehicleData
+from .coordinator import PSAConfigEntry
 
 TO_REDACT = {
     # secrets

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from homeassistant.components.sensor import (
@@ -24,120 +23,93 @@ from homeassistant.const import (
     UnitOfTime,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
-from .api.models import Charging, Energy, VehicleStatus
-from .const import LOGGER
-from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator, VehicleData
-from .entity import PSAEntity
-from .values import (
+from .api.derived import (
     ELECTRIC,
     FUEL,
-    EnergyKind,
-    ValueGuard,
     active_alerts,
-    async_add_described_entities,
     charging_end_time,
     delayed_charge_start,
     last_update,
     snake,
 )
+from .api.models import VehicleData, VehicleStatus
+from .const import LOGGER
+from .coordinator import PSAConfigEntry
+from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
+from .readers import (
+    block_reported,
+    block_sent,
+    charging,
+    electric,
+    enum,
+    fuel,
+    status,
+    value_reported,
+)
 
 # Read-only entities fed by the coordinator: no per-entity update calls to throttle.
 PARALLEL_UPDATES = 0
 
-type Reader[T] = Callable[[VehicleData], T | None]
-
-
-def _status[T](read: Callable[[VehicleStatus], T | None]) -> Reader[T]:
-    """A reader of the status, None while the car has sent nothing."""
-    return lambda data: None if data.status is None else read(data.status)
-
-
-def _electric[T](read: Callable[[Energy], T | None]) -> Reader[T]:
-    return _status(lambda status: None if status.electric is None else read(status.electric))
-
-
-def _fuel[T](read: Callable[[Energy], T | None]) -> Reader[T]:
-    return _status(lambda status: None if status.fuel is None else read(status.fuel))
-
-
-def _charging[T](read: Callable[[Charging], T | None]) -> Reader[T]:
-    return _electric(lambda energy: None if energy.charging is None else read(energy.charging))
-
-
-def _block_reported(
-    block: Callable[[VehicleStatus], object | None],
-) -> Callable[[VehicleData], bool]:
-    """Created when the car sends this block, and (shown unknown) while it has sent nothing."""
-    return lambda data: data.status is None or block(data.status) is not None
-
-
-def _value_reported(read: Reader[Any]) -> Callable[[VehicleData], bool]:
-    """Created only once the car has reported a value: fields many cars never send."""
-    return lambda data: read(data) is not None
-
-
-def _enum(read: Reader[str]) -> Reader[str]:
-    """The API's CamelCase enum value as our snake_case state."""
-    return lambda data: None if (value := read(data)) is None else snake(value)
-
 
 @dataclass(frozen=True, kw_only=True)
-class PSASensorEntityDescription(SensorEntityDescription):
+class PSASensorEntityDescription(PSAEntityDescription, SensorEntityDescription):
     """A sensor read from a vehicle's data."""
 
     value_fn: Callable[[VehicleData], StateType | datetime]
-    exists_fn: Callable[[VehicleData], bool] = lambda _: True
-    energy: EnergyKind | None = None  # motorization filter: only cars running on this energy
     attr_fn: Callable[[VehicleData], dict[str, Any] | None] | None = None
 
 
-def _charging_end(data: VehicleData) -> datetime | None:
-    return charging_end_time(data.status.electric if data.status else None)
-
-
-def _delayed_start(data: VehicleData) -> datetime | None:
-    energy = data.status.electric if data.status else None
-    return delayed_charge_start(energy, dt_util.get_default_time_zone())
+_CHARGING_END = electric(charging_end_time)
+# On Home Assistant's time zone, read at each update (the user may change it).
+_DELAYED_START = electric(
+    lambda energy: delayed_charge_start(energy, dt_util.get_default_time_zone())
+)
 
 
 def _active_alert_count(data: VehicleData) -> int | None:
+    """How many alerts are active."""
     alerts = active_alerts(data.alerts)
     return None if alerts is None else len(alerts)
 
 
 def _alerts_attributes(data: VehicleData) -> dict[str, Any] | None:
+    """The active alerts, as the attribute ``alerts``."""
     alerts = active_alerts(data.alerts)
     return None if alerts is None else {"alerts": alerts}
 
 
-_ELECTRIC_BLOCK = _block_reported(lambda status: status.electric)
-_FUEL_BLOCK = _block_reported(lambda status: status.fuel)
-_BATTERY_CAPACITY = _electric(lambda energy: energy.battery_capacity)
-_BATTERY_RESIDUAL = _electric(lambda energy: energy.battery_residual)
-_BATTERY_HEALTH = _electric(lambda energy: energy.battery_health)
-_CHARGING_POWER_LEVEL = _charging(lambda charging: charging.power_level)
-_CHARGING_TYPE = _charging(lambda charging: charging.type)
-_CONSUMPTION_TOTAL = _fuel(lambda energy: energy.consumption_total)
-_CONSUMPTION_INSTANT = _fuel(lambda energy: energy.consumption_instant)
-_COOLANT = _status(lambda s: s.engine.coolant_temperature if s.engine else None)
-_OIL = _status(lambda s: s.engine.oil_temperature if s.engine else None)
-_ACCELERATION = _status(lambda s: s.kinetic.acceleration if s.kinetic else None)
-_SIGNAL = _status(lambda s: s.position.signal_quality if s.position else None)
+_ELECTRIC_BLOCK = block_reported(lambda status: status.electric)
+_FUEL_BLOCK = block_reported(lambda status: status.fuel)
+_BATTERY_CAPACITY = electric(lambda energy: energy.battery_capacity)
+_BATTERY_RESIDUAL = electric(lambda energy: energy.battery_residual)
+_BATTERY_HEALTH = electric(lambda energy: energy.battery_health)
+_CHARGING_POWER_LEVEL = charging(lambda charging: charging.power_level)
+_CHARGING_TYPE = charging(lambda charging: charging.type)
+_CONSUMPTION_TOTAL = fuel(lambda energy: energy.consumption_total)
+_CONSUMPTION_INSTANT = fuel(lambda energy: energy.consumption_instant)
+_COOLANT = status(lambda s: s.engine.coolant_temperature if s.engine else None)
+_OIL = status(lambda s: s.engine.oil_temperature if s.engine else None)
+_ACCELERATION = status(lambda s: s.kinetic.acceleration if s.kinetic else None)
+_SIGNAL = status(lambda s: s.position.signal_quality if s.position else None)
 
 
 def _service_days(data: VehicleData) -> int | None:
+    """Days before the next service."""
     return data.maintenance.days_before if data.maintenance else None
 
 
 def _service_distance(data: VehicleData) -> float | None:
+    """Kilometres before the next service."""
     return data.maintenance.distance_before if data.maintenance else None
 
 
+# One description per entity, as in Home Assistant core: the entries look alike by design
+# (what differs is data, not logic), so a duplicate finder's hits here are not to factor out.
 SENSORS: tuple[PSASensorEntityDescription, ...] = (
     # Traction battery and charging
     PSASensorEntityDescription(
@@ -148,7 +120,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_electric(lambda energy: energy.level),
+        value_fn=electric(lambda energy: energy.level),
     ),
     PSASensorEntityDescription(
         key="electric_range",
@@ -159,7 +131,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         suggested_display_precision=0,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_electric(lambda energy: energy.autonomy),
+        value_fn=electric(lambda energy: energy.autonomy),
     ),
     PSASensorEntityDescription(
         key="charging_status",
@@ -168,7 +140,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         options=["disconnected", "in_progress", "failure", "stopped", "finished"],
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_enum(_charging(lambda charging: charging.status)),
+        value_fn=enum(charging(lambda charging: charging.status)),
     ),
     PSASensorEntityDescription(
         key="charging_mode",
@@ -177,7 +149,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         options=["no", "slow", "quick"],
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_enum(_charging(lambda charging: charging.mode)),
+        value_fn=enum(charging(lambda charging: charging.mode)),
     ),
     PSASensorEntityDescription(
         # The API's charging rate is range gained per hour, not power.
@@ -188,7 +160,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_charging(lambda charging: charging.rate),
+        value_fn=charging(lambda charging: charging.rate),
     ),
     PSASensorEntityDescription(
         key="charging_end_time",
@@ -196,7 +168,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_charging_end,
+        value_fn=_CHARGING_END,
     ),
     PSASensorEntityDescription(
         key="delayed_charge_start",
@@ -204,7 +176,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TIMESTAMP,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
-        value_fn=_delayed_start,
+        value_fn=_DELAYED_START,
     ),
     PSASensorEntityDescription(
         key="charging_power_level",
@@ -213,8 +185,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         options=["level1", "level2", "level3", "level4", "level5"],
         entity_registry_enabled_default=False,
         energy=ELECTRIC,
-        exists_fn=_value_reported(_CHARGING_POWER_LEVEL),
-        value_fn=_enum(_CHARGING_POWER_LEVEL),
+        exists_fn=value_reported(_CHARGING_POWER_LEVEL),
+        value_fn=enum(_CHARGING_POWER_LEVEL),
     ),
     PSASensorEntityDescription(
         key="charging_type",
@@ -223,8 +195,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         options=["partial", "full"],
         entity_registry_enabled_default=False,
         energy=ELECTRIC,
-        exists_fn=_value_reported(_CHARGING_TYPE),
-        value_fn=_enum(_CHARGING_TYPE),
+        exists_fn=value_reported(_CHARGING_TYPE),
+        value_fn=enum(_CHARGING_TYPE),
     ),
     PSASensorEntityDescription(
         key="battery_capacity",
@@ -236,7 +208,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         suggested_display_precision=1,
         entity_category=EntityCategory.DIAGNOSTIC,
         energy=ELECTRIC,
-        exists_fn=_value_reported(_BATTERY_CAPACITY),
+        exists_fn=value_reported(_BATTERY_CAPACITY),
         value_fn=_BATTERY_CAPACITY,
     ),
     PSASensorEntityDescription(
@@ -248,7 +220,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         suggested_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=1,
         energy=ELECTRIC,
-        exists_fn=_value_reported(_BATTERY_RESIDUAL),
+        exists_fn=value_reported(_BATTERY_RESIDUAL),
         value_fn=_BATTERY_RESIDUAL,
     ),
     PSASensorEntityDescription(
@@ -258,7 +230,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
         energy=ELECTRIC,
-        exists_fn=_value_reported(_BATTERY_HEALTH),
+        exists_fn=value_reported(_BATTERY_HEALTH),
         value_fn=_BATTERY_HEALTH,
     ),
     # Fuel
@@ -269,7 +241,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         energy=FUEL,
         exists_fn=_FUEL_BLOCK,
-        value_fn=_fuel(lambda energy: energy.level),
+        value_fn=fuel(lambda energy: energy.level),
     ),
     PSASensorEntityDescription(
         key="fuel_range",
@@ -280,7 +252,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         suggested_display_precision=0,
         energy=FUEL,
         exists_fn=_FUEL_BLOCK,
-        value_fn=_fuel(lambda energy: energy.autonomy),
+        value_fn=fuel(lambda energy: energy.autonomy),
     ),
     PSASensorEntityDescription(
         key="fuel_consumption_total",
@@ -290,7 +262,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfVolume.LITERS,
         suggested_display_precision=1,
         energy=FUEL,
-        exists_fn=_value_reported(_CONSUMPTION_TOTAL),
+        exists_fn=value_reported(_CONSUMPTION_TOTAL),
         value_fn=_CONSUMPTION_TOTAL,
     ),
     PSASensorEntityDescription(
@@ -300,7 +272,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement="L/100 km",
         suggested_display_precision=1,
         energy=FUEL,
-        exists_fn=_value_reported(_CONSUMPTION_INSTANT),
+        exists_fn=value_reported(_CONSUMPTION_INSTANT),
         value_fn=_CONSUMPTION_INSTANT,
     ),
     PSASensorEntityDescription(
@@ -312,7 +284,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         energy=FUEL,
-        exists_fn=_value_reported(_COOLANT),
+        exists_fn=value_reported(_COOLANT),
         value_fn=_COOLANT,
     ),
     PSASensorEntityDescription(
@@ -324,7 +296,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
         energy=FUEL,
-        exists_fn=_value_reported(_OIL),
+        exists_fn=value_reported(_OIL),
         value_fn=_OIL,
     ),
     # Every motorization
@@ -335,9 +307,9 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=0,
-        exists_fn=_block_reported(lambda status: status.odometer),
+        exists_fn=block_reported(lambda status: status.odometer),
         # The parser turns the 0 some cars send between readings into None (not a reset).
-        value_fn=_status(lambda s: s.odometer.mileage if s.odometer else None),
+        value_fn=status(lambda s: s.odometer.mileage if s.odometer else None),
     ),
     PSASensorEntityDescription(
         key="outside_temperature",
@@ -345,8 +317,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
-        exists_fn=_block_reported(lambda status: status.environment),
-        value_fn=_status(lambda s: s.environment.temperature if s.environment else None),
+        exists_fn=block_reported(lambda status: status.environment),
+        value_fn=status(lambda s: s.environment.temperature if s.environment else None),
     ),
     PSASensorEntityDescription(
         key="speed",
@@ -355,8 +327,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
         entity_registry_enabled_default=False,
-        exists_fn=_block_reported(lambda status: status.kinetic),
-        value_fn=_status(lambda s: s.kinetic.speed if s.kinetic else None),
+        exists_fn=block_reported(lambda status: status.kinetic),
+        value_fn=status(lambda s: s.kinetic.speed if s.kinetic else None),
     ),
     PSASensorEntityDescription(
         key="acceleration",
@@ -364,7 +336,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement="m/s²",
         entity_registry_enabled_default=False,
-        exists_fn=_value_reported(_ACCELERATION),
+        exists_fn=value_reported(_ACCELERATION),
         value_fn=_ACCELERATION,
     ),
     PSASensorEntityDescription(
@@ -372,8 +344,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         translation_key="ignition",
         device_class=SensorDeviceClass.ENUM,
         options=["stop", "start_up", "start", "free"],
-        exists_fn=_block_reported(lambda status: status.ignition),
-        value_fn=_enum(_status(lambda s: s.ignition.type if s.ignition else None)),
+        exists_fn=block_reported(lambda status: status.ignition),
+        value_fn=enum(status(lambda s: s.ignition.type if s.ignition else None)),
     ),
     PSASensorEntityDescription(
         key="preconditioning_status",
@@ -381,8 +353,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.ENUM,
         options=["enabled", "disabled", "finished", "failure"],
         # Only cars that can precondition send the block: none is guessed before data.
-        exists_fn=lambda data: data.status is not None and data.status.preconditioning is not None,
-        value_fn=_enum(_status(lambda s: s.preconditioning.status if s.preconditioning else None)),
+        exists_fn=block_sent(lambda status: status.preconditioning),
+        value_fn=enum(status(lambda s: s.preconditioning.status if s.preconditioning else None)),
         attr_fn=lambda data: _preconditioning_attributes(data.status),
     ),
     PSASensorEntityDescription(
@@ -392,8 +364,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        exists_fn=_block_reported(lambda status: status.battery),
-        value_fn=_status(lambda s: s.battery.state if s.battery else None),
+        exists_fn=block_reported(lambda status: status.battery),
+        value_fn=status(lambda s: s.battery.state if s.battery else None),
     ),
     PSASensorEntityDescription(
         key="privacy",
@@ -402,8 +374,8 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         options=["none", "geolocation", "full"],
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        exists_fn=_block_reported(lambda status: status.privacy),
-        value_fn=_enum(_status(lambda s: s.privacy.state if s.privacy else None)),
+        exists_fn=block_reported(lambda status: status.privacy),
+        value_fn=enum(status(lambda s: s.privacy.state if s.privacy else None)),
     ),
     PSASensorEntityDescription(
         key="gps_signal_quality",
@@ -411,7 +383,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
-        exists_fn=_value_reported(_SIGNAL),
+        exists_fn=value_reported(_SIGNAL),
         value_fn=_SIGNAL,
     ),
     PSASensorEntityDescription(
@@ -428,7 +400,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.DAYS,
-        exists_fn=_value_reported(_service_days),
+        exists_fn=value_reported(_service_days),
         value_fn=_service_days,
     ),
     PSASensorEntityDescription(
@@ -438,7 +410,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=0,
-        exists_fn=_value_reported(_service_distance),
+        exists_fn=value_reported(_service_distance),
         value_fn=_service_distance,
     ),
     PSASensorEntityDescription(
@@ -469,35 +441,20 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add the sensors of every vehicle, and those of vehicles or data that appear later."""
-    coordinator: PSADataUpdateCoordinator = entry.runtime_data
-
-    async_add_described_entities(
-        entry, coordinator, async_add_entities, SENSORS, partial(PSASensor, coordinator)
-    )
+    async_add_vehicle_entities(entry, async_add_entities, SENSORS, PSASensor)
 
 
 class PSASensor(PSAEntity, SensorEntity):
-    """A sensor of one vehicle."""
+    """A sensor of one vehicle; a state outside its options shows as unknown."""
 
     entity_description: PSASensorEntityDescription
+    _unexpected: object = None
+    _attributes: dict[str, Any] | None = None
 
-    def __init__(
-        self,
-        coordinator: PSADataUpdateCoordinator,
-        vin: str,
-        description: PSASensorEntityDescription,
-    ) -> None:
-        super().__init__(coordinator, vin, description)
-        self._guard = ValueGuard(f"sensor {description.key}")
-        self._unexpected: object = None
-        self._attributes: dict[str, Any] | None = None
-        self._read()
-
-    def _read(self) -> None:
-        self._guard.begin()
-        data = self.vehicle_data
+    def _update_state(self, data: VehicleData | None) -> None:
+        """Read the value and the attributes."""
         description = self.entity_description
-        value = self._guard.read(data, description.value_fn)
+        value = description.value_fn(data) if data is not None else None
         if (
             description.options is not None
             and value is not None
@@ -508,19 +465,10 @@ class PSASensor(PSAEntity, SensorEntity):
             self._unexpected = value
             value = None
         self._attr_native_value = value
-        self._attributes = (
-            self._guard.read(data, description.attr_fn) if description.attr_fn else None
-        )
-
-    @callback
-    def _handle_coordinator_update(self) -> None:
-        self._read()
-        super()._handle_coordinator_update()
-
-    @property
-    def available(self) -> bool:
-        return super().available and not self._guard.failed
+        attr_fn = description.attr_fn
+        self._attributes = attr_fn(data) if attr_fn is not None and data is not None else None
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
+        """What ``attr_fn`` read, if the description has one."""
         return self._attributes

@@ -19,7 +19,7 @@ from custom_components.psa_connected_car.api import (
     PSARateLimitError,
     TokenSet,
 )
-from custom_components.psa_connected_car.api.auth import retry_after_seconds
+from custom_components.psa_connected_car.api.http import retry_after_seconds
 
 from .conftest import TOKEN_PATH, FakeServer, MakeAuth
 

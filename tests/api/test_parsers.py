@@ -357,12 +357,12 @@ def test_more_vehicle_pages():
     assert parse_vehicle({"id": "x", "vin": "   "}) is None
 
 
-def test_odd_fields_are_logged_once_per_path(caplog, monkeypatch):
-    monkeypatch.setattr(parsers, "_REPORTED", set())
+def test_odd_fields_are_logged_once_per_path(caplog):
     caplog.set_level(logging.DEBUG, logger="custom_components.psa_connected_car.api.parsers")
     payload = {"kinetic": {"speed": "fast" * 500}, "battery": {"voltage": [1]}}
-    parse_status(payload)
-    parse_status(payload)
+    with parsers.report_once(set()):  # what each PSAClient does around its parses
+        parse_status(payload)
+        parse_status(payload)
     messages = [record.getMessage() for record in caplog.records]
     assert len(messages) == 2  # one per path, however often it comes back
     assert any("kinetic.speed" in message for message in messages)

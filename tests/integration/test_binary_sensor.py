@@ -18,11 +18,11 @@ from custom_components.psa_connected_car.api.models import (
     Energy,
     Kinetic,
     Vehicle,
+    VehicleData,
     VehicleStatus,
 )
 from custom_components.psa_connected_car.binary_sensor import BINARY_SENSORS
-from custom_components.psa_connected_car.coordinator import VehicleData
-from custom_components.psa_connected_car.values import wanted
+from custom_components.psa_connected_car.entity import wanted
 
 from .common import MockPSA, setup_integration
 from .entity_helpers import FIXTURES, load_vehicle, setup_vehicle, states_by_key

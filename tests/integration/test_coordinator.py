@@ -1,10 +1,8 @@
-"""The poll planner on a fake clock: what is due when, and what a day costs."""
+"""The coordinator in Home Assistant on a frozen clock: rounds, failures, logins, vehicles."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
-from itertools import pairwise
 from unittest.mock import ANY
 
 from freezegun.api import FrozenDateTimeFactory
@@ -24,18 +22,11 @@ from custom_components.psa_connected_car.api.exceptions import (
 )
 from custom_components.psa_connected_car.api.models import Alert, VehicleStatus
 from custom_components.psa_connected_car.const import (
-    ALERTS_INTERVAL,
     CONF_ACTIVE_INTERVAL,
     CONF_PARKED_INTERVAL,
-    DEFAULT_ACTIVE_INTERVAL,
-    DEFAULT_PARKED_INTERVAL,
-    DEFAULT_RATE_LIMIT_WAIT,
     DOMAIN,
-    MAINTENANCE_INTERVAL,
     TICK_INTERVAL,
-    VEHICLES_INTERVAL,
 )
-from custom_components.psa_connected_car.coordinator import PollPlanner, is_active
 
 from .common import (
     T0,
@@ -49,197 +40,6 @@ from .common import (
     make_vehicle,
     setup_integration,
 )
-
-DAY = 24 * 3600
-
-
-def planner() -> PollPlanner:
-    return PollPlanner(DEFAULT_ACTIVE_INTERVAL, DEFAULT_PARKED_INTERVAL)
-
-
-@pytest.mark.parametrize(
-    ("status", "active"),
-    [
-        (None, False),
-        (make_status(), False),
-        (make_status(charging="InProgress"), True),
-        (make_status(charging="Finished"), False),
-        (make_status(moving=True), True),
-        (make_status(ignition="StartUp"), True),
-        (make_status(ignition="Start"), True),
-        (VehicleStatus(), False),
-    ],
-)
-def test_is_active(status: VehicleStatus | None, active: bool) -> None:
-    assert is_active(status) is active
-
-
-def test_new_vehicle_is_due_at_once() -> None:
-    plan = planner()
-    assert plan.status_due(VIN_1, 0)
-    assert plan.maintenance_due(VIN_1, 0)
-    assert plan.alerts_due(VIN_1, 0)
-    assert plan.vehicles_due(0)
-
-
-def test_parked_car_waits_the_parked_interval() -> None:
-    plan = planner()
-    status = make_status()
-    plan.status_done(VIN_1, 0, None, status)
-    assert not plan.is_vehicle_active(VIN_1)
-    assert not plan.status_due(VIN_1, DEFAULT_PARKED_INTERVAL - TICK_INTERVAL)
-    # A tick that comes a few seconds early still counts.
-    assert plan.status_due(VIN_1, DEFAULT_PARKED_INTERVAL - 2)
-
-
-def test_charging_car_uses_the_active_interval() -> None:
-    plan = planner()
-    plan.status_done(VIN_1, 0, None, make_status(charging="InProgress"))
-    assert plan.is_vehicle_active(VIN_1)
-    assert not plan.status_due(VIN_1, DEFAULT_ACTIVE_INTERVAL - 10)
-    assert plan.status_due(VIN_1, DEFAULT_ACTIVE_INTERVAL)
-
-
-def test_a_change_keeps_the_car_active_for_ten_minutes() -> None:
-    plan = planner()
-    first = make_status(level=50)
-    plan.status_done(VIN_1, 0, None, first)  # the first status is no change
-    assert not plan.is_vehicle_active(VIN_1)
-    changed = make_status(level=51)
-    plan.status_done(VIN_1, 600, first, changed)
-    assert plan.is_vehicle_active(VIN_1)
-    plan.status_done(VIN_1, 1140, changed, changed)  # 9 min after the change
-    assert plan.is_vehicle_active(VIN_1)
-    plan.status_done(VIN_1, 1200, changed, changed)  # 10 min after: parked again
-    assert not plan.is_vehicle_active(VIN_1)
-
-
-def test_only_the_raw_payload_changing_is_no_change() -> None:
-    plan = planner()
-    status = make_status()
-    plan.status_done(VIN_1, 0, None, status)
-    plan.status_done(VIN_1, 600, status, replace(status, raw={"other": 1}))
-    assert not plan.is_vehicle_active(VIN_1)
-
-
-def test_failures_back_off_up_to_the_parked_interval() -> None:
-    plan = planner()
-    plan.status_done(VIN_2, 0, None, make_status())  # another car answers: not an outage
-    waits = []
-    now = 0.0
-    for _ in range(6):
-        plan.status_failed(VIN_1, now)
-        assert plan.failing(VIN_1)
-        next_due = next(t for t in range(int(now), int(now) + 10_000) if plan.status_due(VIN_1, t))
-        waits.append(next_due + 5 - now)  # undo the tick tolerance
-        now = next_due + 5
-    assert waits == [60, 120, 240, 480, 600, 600]
-    plan.status_done(VIN_1, now, None, make_status())
-    assert not plan.failing(VIN_1)
-
-
-def test_rate_limit_blocks_every_request() -> None:
-    plan = planner()
-    assert plan.block(100, 120) == 120
-    assert plan.blocked(219)
-    assert not plan.status_due(VIN_1, 219)
-    assert not plan.vehicles_due(219)
-    assert not plan.any_due(VIN_1, 219)
-    assert plan.status_due(VIN_1, 220)
-    # Unknown Retry-After: the default wait; a shorter later block never shortens it.
-    assert plan.block(300, None) == DEFAULT_RATE_LIMIT_WAIT
-    assert plan.block(301, 1) == DEFAULT_RATE_LIMIT_WAIT - 1
-
-
-def test_slow_cadences() -> None:
-    plan = planner()
-    plan.maintenance_done(VIN_1, 0)
-    plan.alerts_done(VIN_1, 0)
-    plan.vehicles_done(0, ok=True)
-    assert not plan.maintenance_due(VIN_1, MAINTENANCE_INTERVAL - 60)
-    assert plan.maintenance_due(VIN_1, MAINTENANCE_INTERVAL)
-    assert plan.alerts_due(VIN_1, ALERTS_INTERVAL)
-    assert plan.vehicles_due(VEHICLES_INTERVAL)
-    plan.vehicles_done(0, ok=False)  # a failed list is retried sooner
-    assert plan.vehicles_due(900)
-
-
-def test_shorter_intervals_apply_at_once() -> None:
-    plan = planner()
-    plan.status_done(VIN_1, 0, None, make_status())
-    plan.status_failed(VIN_2, 0)
-    plan.set_intervals(100, 30, 120)
-    assert plan.status_due(VIN_1, 220)
-    assert plan.active_interval == 30
-    assert plan.parked_interval == 120
-
-
-def test_forget_drops_a_vehicle() -> None:
-    plan = planner()
-    plan.status_failed(VIN_1, 0)
-    plan.forget(VIN_1)
-    assert not plan.failing(VIN_1)
-    assert plan.status_due(VIN_1, 0)
-
-
-def test_diagnostics_view() -> None:
-    plan = planner()
-    plan.status_done(VIN_1, 0, None, make_status(charging="InProgress"))
-    plan.vehicles_done(0, ok=True)
-    view = plan.as_dict(10)
-    assert view["blocked_for"] == 0
-    assert view["vehicle_list_in"] == VEHICLES_INTERVAL - 10
-    assert view["vehicles"] == [
-        {
-            "active": True,
-            "failures": 0,
-            "status_in": 50,
-            "maintenance_in": -10,
-            "alerts_in": -10,
-        }
-    ]
-
-
-def _requests_per_day(plan: PollPlanner, status_for: dict[str, VehicleStatus]) -> dict[str, int]:
-    """Run the coordinator's tick loop for a day, counting what it would request."""
-    counts = {"vehicles": 0, "status": 0, "maintenance": 0, "alerts": 0}
-    previous: dict[str, VehicleStatus | None] = dict.fromkeys(status_for)
-    for now in range(0, DAY, TICK_INTERVAL):
-        if plan.vehicles_due(now):
-            counts["vehicles"] += 1
-            plan.vehicles_done(now, ok=True)
-        for vin, status in status_for.items():
-            if plan.status_due(vin, now):
-                counts["status"] += 1
-                plan.status_done(vin, now, previous[vin], status)
-                previous[vin] = status
-            if plan.maintenance_due(vin, now):
-                counts["maintenance"] += 1
-                plan.maintenance_done(vin, now)
-            if plan.alerts_due(vin, now):
-                counts["alerts"] += 1
-                plan.alerts_done(vin, now)
-    return counts
-
-
-def test_a_parked_car_costs_at_most_300_requests_a_day() -> None:
-    counts = _requests_per_day(planner(), {VIN_1: make_status()})
-    assert counts == {"vehicles": 24, "status": 144, "maintenance": 4, "alerts": 24}
-    assert sum(counts.values()) <= 300
-
-
-def test_a_charging_car_is_refreshed_at_least_every_two_minutes() -> None:
-    plan = planner()
-    charging = make_status(charging="InProgress")
-    fetched = []
-    previous = None
-    for now in range(0, 3600, TICK_INTERVAL):
-        if plan.status_due(VIN_1, now):
-            fetched.append(now)
-            plan.status_done(VIN_1, now, previous, charging)
-            previous = charging
-    gaps = {later - earlier for earlier, later in pairwise(fetched)}
-    assert max(gaps) <= 120
 
 
 # The coordinator in Home Assistant, on a frozen clock.

@@ -17,7 +17,6 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.psa_connected_car.api.models import Position, VehicleStatus
 from custom_components.psa_connected_car.api.parsers import parse_status
-from custom_components.psa_connected_car.device_tracker import location_accuracy
 
 from .common import MockPSA, setup_integration
 from .entity_helpers import (
@@ -131,11 +130,3 @@ async def test_tracker_without_data(
     state = states_by_key(hass, vin, "device_tracker")["location"]
     assert state.state == STATE_UNKNOWN
     assert state.attributes["entity_picture"].endswith("/001.png")
-
-
-@pytest.mark.parametrize(
-    ("kind", "accuracy"),
-    [("Acquire", 10), ("Aquire", 10), ("Estimated", 50), ("Estimate", 50), (None, 50)],
-)
-def test_location_accuracy(kind: str | None, accuracy: int) -> None:
-    assert location_accuracy(Position(latitude=1.0, longitude=2.0, type=kind)) == accuracy

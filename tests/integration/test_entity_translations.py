@@ -15,7 +15,7 @@ from homeassistant.components.sensor import SensorDeviceClass
 import pytest
 
 from custom_components.psa_connected_car import binary_sensor, device_tracker, image, sensor
-from custom_components.psa_connected_car.values import snake
+from custom_components.psa_connected_car.api.derived import snake
 
 INTEGRATION = Path(__file__).resolve().parents[2] / "custom_components" / "psa_connected_car"
 TRANSLATIONS = INTEGRATION / "translations"

@@ -96,10 +96,10 @@ async def test_picture_of_a_departed_car(
     entry = create_entry()
     await setup_integration(hass, entry)
     coordinator = entry.runtime_data
-    entity = image.PSAPictureEntity(hass, coordinator, VIN_1)
+    entity = image.PSAPictureEntity(coordinator, VIN_1, image.PICTURE)
     assert entity.image_url == "https://pictures.example.com/0001/001.png"
     coordinator.data.pop(VIN_1)
     assert entity._picture_url() is None
-    late = image.PSAPictureEntity(hass, coordinator, VIN_1)
+    late = image.PSAPictureEntity(coordinator, VIN_1, image.PICTURE)
     assert late.image_url is None
     assert late.device_info == {"identifiers": {(DOMAIN, VIN_1)}}

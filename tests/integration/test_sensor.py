@@ -13,7 +13,7 @@ from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -24,27 +24,17 @@ from syrupy.assertion import SnapshotAssertion
 import yaml
 
 from custom_components.psa_connected_car.api.models import (
-    Alert,
-    AuxBattery,
     Charging,
     Energy,
     Environment,
-    Odometer,
     Position,
     Vehicle,
+    VehicleData,
     VehicleStatus,
 )
-from custom_components.psa_connected_car.coordinator import VehicleData
+from custom_components.psa_connected_car.api.parsers import parse_status
+from custom_components.psa_connected_car.entity import wanted
 from custom_components.psa_connected_car.sensor import SENSORS
-from custom_components.psa_connected_car.values import (
-    active_alerts,
-    charging_end_time,
-    delayed_charge_start,
-    last_update,
-    snake,
-    vehicle_energies,
-    wanted,
-)
 
 from .common import VIN_2, MockPSA, make_vehicle, setup_integration
 from .entity_helpers import FIXTURES, load_vehicle, refresh, setup_vehicle, states_by_key
@@ -223,38 +213,43 @@ async def test_placeholders_show_unknown(
     assert states_by_key(hass, vin, "sensor")["outside_temperature"].state == STATE_UNKNOWN
 
 
-async def test_odd_payload_makes_only_that_entity_unavailable(
+async def test_odd_field_makes_only_that_value_unknown(
     hass: HomeAssistant,
     caplog: pytest.LogCaptureFixture,
     freezer: FrozenDateTimeFactory,
     mock_psa: MockPSA,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """A reader that raises: that entity is unavailable, logged once at debug, no traceback."""
+    """An odd field: only that entity is unknown, logged at debug only, no traceback.
+
+    The parsers turn the field into None; the readers take the parsed data as it comes
+    (no guard: a reader that raises is a bug, and shows here).
+    """
     caplog.set_level(logging.DEBUG, logger="custom_components.psa_connected_car")
-    odd = Energy(
-        type="Electric",
-        updated_at=AT,
-        level=50,
-        # A string where a duration belongs: the charging end time cannot be computed.
-        charging=Charging(status="InProgress", remaining_time="PT2H"),  # type: ignore[arg-type]
-    )
-    status = VehicleStatus(updated_at=AT, electric=odd)
-    vin = await setup_vehicle(hass, mock_psa, mock_config_entry, status)
+
+    def status(remaining: str, level: int) -> VehicleStatus:
+        charging = {"status": "InProgress", "remainingTime": remaining}
+        energy = {
+            "type": "Electric",
+            "updatedAt": AT.isoformat(),
+            "level": level,
+            "extension": {"electric": {"charging": charging}},
+        }
+        return parse_status({"updatedAt": AT.isoformat(), "energies": [energy]})
+
+    # Text where a duration belongs: the charging end time cannot be computed.
+    vin = await setup_vehicle(hass, mock_psa, mock_config_entry, status("two hours", 50))
     states = states_by_key(hass, vin, "sensor")
-    assert states["charging_end_time"].state == STATE_UNAVAILABLE
-    assert states["battery_level"].state == "50"
-    # Another update that still cannot be read: no second log line.
-    mock_psa.statuses = {f"id-{vin[-4:]}": replace(status, electric=replace(odd, level=49))}
+    assert states["charging_end_time"].state == STATE_UNKNOWN
+    assert states["battery_level"].state == "50.0"
+    mock_psa.statuses = {f"id-{vin[-4:]}": status("two hours", 49)}
     await refresh(hass, freezer, mock_config_entry)
-    assert states_by_key(hass, vin, "sensor")["battery_level"].state == "49"
-    assert caplog.text.count("Cannot read sensor charging_end_time") == 1
+    assert states_by_key(hass, vin, "sensor")["battery_level"].state == "49.0"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     ours = [r for r in caplog.records if r.name.startswith("custom_components.psa_connected_car")]
     assert not [r for r in ours if r.levelno >= logging.WARNING]
 
-    fixed = replace(odd, charging=Charging(status="InProgress", remaining_time=timedelta(hours=2)))
-    mock_psa.statuses = {f"id-{vin[-4:]}": replace(status, electric=fixed)}
+    mock_psa.statuses = {f"id-{vin[-4:]}": status("PT2H", 49)}
     await refresh(hass, freezer, mock_config_entry)
     state = states_by_key(hass, vin, "sensor")["charging_end_time"]
     assert state.state == "2026-03-14T09:58:00+00:00"
@@ -287,143 +282,12 @@ async def test_alerts_attribute(
     ]
 
 
-# --- Computed values -----------------------------------------------------------------------------
-
-
-def electric(**charging: object) -> Energy:
-    return Energy(type="Electric", updated_at=AT, charging=Charging(**charging))  # type: ignore[arg-type]
-
-
-def test_charging_end_is_block_time_plus_remaining(freezer: FrozenDateTimeFactory) -> None:
-    """Counted from when the car sent the block, not from now."""
-    energy = electric(status="InProgress", remaining_time=timedelta(hours=2, minutes=15))
-    assert charging_end_time(energy) == datetime(2026, 3, 14, 10, 13, tzinfo=UTC)
-    freezer.move_to(AT + timedelta(hours=1))
-    assert charging_end_time(energy) == datetime(2026, 3, 14, 10, 13, tzinfo=UTC)
-
-
-@pytest.mark.parametrize("status", ["Disconnected", "Finished", "Stopped", "Failure", None])
-def test_no_charging_end_when_not_charging(status: str | None) -> None:
-    assert charging_end_time(electric(status=status, remaining_time=timedelta(hours=1))) is None
-
-
-def test_no_charging_end_without_its_parts() -> None:
-    assert charging_end_time(None) is None
-    assert charging_end_time(Energy(type="Electric", updated_at=AT)) is None
-    assert charging_end_time(electric(status="InProgress")) is None
-    no_time = replace(electric(status="InProgress", remaining_time=timedelta(1)), updated_at=None)
-    assert charging_end_time(no_time) is None
-
-
-@pytest.mark.parametrize(
-    ("block_time", "delay", "expected"),
-    [
-        # 18:42 in Paris (UTC+1): 22:30 the same evening.
-        ("2026-03-15T17:42:00+00:00", timedelta(hours=22, minutes=30), "2026-03-15T21:30:00+00:00"),
-        # 23:10 in Paris: already past, so 22:30 the next evening.
-        ("2026-03-15T22:10:00+00:00", timedelta(hours=22, minutes=30), "2026-03-16T21:30:00+00:00"),
-        # Exactly at the start time: the next occurrence is tomorrow's.
-        ("2026-03-15T21:30:00+00:00", timedelta(hours=22, minutes=30), "2026-03-16T21:30:00+00:00"),
-        # Midnight in Paris on the day clocks go forward: 06:00 is CEST (UTC+2), not 05:00 UTC.
-        ("2026-03-28T23:00:00+00:00", timedelta(hours=6), "2026-03-29T04:00:00+00:00"),
-        ("2026-03-15T17:42:00+00:00", timedelta(minutes=2), "2026-03-16T00:02:00+01:00"),
-    ],
-)
-def test_delayed_charge_start_next_occurrence(
-    block_time: str, delay: timedelta, expected: str
-) -> None:
-    energy = replace(
-        electric(next_delayed_time=delay), updated_at=datetime.fromisoformat(block_time)
-    )
-    start = delayed_charge_start(energy, PARIS)
-    assert start == datetime.fromisoformat(expected)
-
-
-@pytest.mark.parametrize("delay", [timedelta(0), timedelta(minutes=1), None, timedelta(days=1)])
-def test_no_delayed_charge(delay: timedelta | None) -> None:
-    """PT0S and PT1M are what cars send when no delay is set."""
-    assert delayed_charge_start(electric(next_delayed_time=delay), PARIS) is None
-
-
-def test_no_delayed_charge_without_block_time() -> None:
-    energy = replace(electric(next_delayed_time=timedelta(hours=3)), updated_at=None)
-    assert delayed_charge_start(energy, PARIS) is None
-    assert delayed_charge_start(None, PARIS) is None
-
-
-def test_last_update_is_the_newest_time() -> None:
-    status = VehicleStatus(
-        updated_at=AT,
-        electric=Energy(type="Electric", updated_at=AT + timedelta(minutes=3)),
-        fuel=Energy(type="Fuel", updated_at=AT - timedelta(days=300)),
-        odometer=Odometer(updated_at=None, mileage=3.0),
-        battery=AuxBattery(updated_at=AT - timedelta(minutes=1)),
-    )
-    assert last_update(status) == AT + timedelta(minutes=3)
-    assert last_update(VehicleStatus(updated_at=AT)) == AT
-    assert last_update(VehicleStatus()) is None
-    assert last_update(None) is None
-
-
-def test_active_alerts() -> None:
-    alerts = [
-        Alert(type="AdBlueFault", severity="Warning", active=True, started_at=AT),
-        Alert(type="OilLevelLow", severity="Critical", active=False),
-        # Without an active flag, an alert is active until it has an end.
-        Alert(type="DoorOpen", severity="Information"),
-        Alert(type="Other", ended_at=AT),
-    ]
-    assert active_alerts(alerts) == [
-        {"type": "ad_blue_fault", "severity": "warning", "started_at": AT.isoformat()},
-        {"type": "door_open", "severity": "information", "started_at": None},
-    ]
-    assert active_alerts([]) == []
-    assert active_alerts(None) is None
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("InProgress", "in_progress"),
-        ("StartUp", "start_up"),
-        ("Level3", "level3"),
-        ("None", "none"),
-        ("finished", "finished"),
-        ("TooManyUnusedProg", "too_many_unused_prog"),
-    ],
-)
-def test_snake(value: str, expected: str) -> None:
-    assert snake(value) == expected
+# --- Which vehicle gets which sensor ---------------------------------------------------------
 
 
 def data(motorization: str | None, status: VehicleStatus | None) -> VehicleData:
     vehicle = Vehicle(id="id", vin="VR3TESTELECTRIC01", motorization=motorization)
     return VehicleData(vehicle=vehicle, status=status)
-
-
-@pytest.mark.parametrize(
-    ("motorization", "status", "expected"),
-    [
-        ("Electric", None, {"electric"}),
-        ("Hybrid", None, {"electric", "fuel"}),
-        ("Thermic", None, {"fuel"}),
-        ("thermic", None, {"fuel"}),
-        (None, None, {"electric", "fuel"}),
-        # Unknown motorization: from the status; a dummy Fuel energy (no level/range) is no fuel.
-        (
-            None,
-            VehicleStatus(
-                electric=Energy(type="Electric", level=40), fuel=Energy(type="Fuel", level=0)
-            ),
-            {"electric"},
-        ),
-        (None, VehicleStatus(fuel=Energy(type="Fuel", level=55)), {"fuel"}),
-    ],
-)
-def test_vehicle_energies(
-    motorization: str | None, status: VehicleStatus | None, expected: set[str]
-) -> None:
-    assert vehicle_energies(data(motorization, status)) == expected
 
 
 def test_electric_car_never_gets_fuel_sensors() -> None:

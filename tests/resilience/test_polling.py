@@ -19,7 +19,7 @@ from custom_components.psa_connected_car.const import (
     DEFAULT_PARKED_INTERVAL,
     TICK_INTERVAL,
 )
-from custom_components.psa_connected_car.coordinator import PollPlanner
+from custom_components.psa_connected_car.polling import PollPlanner
 from psa_simulator.demo import BEV_VIN, THERMIC_VIN
 
 from .conftest import MakeRig

@@ -8,11 +8,29 @@ Usage::
     client = PSAClient(session, auth)
     for vehicle in await client.get_vehicles():
         status = await client.get_status(vehicle.id)
+
+Modules: ``auth`` (OAuth2), ``client`` (the endpoints), ``http`` (response helpers),
+``parsers`` (payload -> model, never raises), ``models`` (frozen dataclasses), ``derived``
+(what follows from a vehicle's data), ``brands`` and ``exceptions``. Typed (``py.typed``).
 """
 
 from .auth import PSAAuth
 from .brands import API_BASE_URL, BRANDS, Brand
 from .client import PSAClient
+from .derived import (
+    ELECTRIC,
+    FUEL,
+    EnergyKind,
+    active_alerts,
+    alert_is_active,
+    charging_end_time,
+    delayed_charge_start,
+    is_active,
+    last_update,
+    location_accuracy,
+    snake,
+    vehicle_energies,
+)
 from .exceptions import (
     PSAApiError,
     PSAAuthError,
@@ -25,6 +43,7 @@ from .exceptions import (
     PSARateLimitError,
 )
 from .models import (
+    STATUS_BLOCKS,
     Alarm,
     Alert,
     AuthorizationRequest,
@@ -45,6 +64,7 @@ from .models import (
     Trip,
     User,
     Vehicle,
+    VehicleData,
     VehicleStatus,
 )
 from .parsers import (
@@ -57,11 +77,15 @@ from .parsers import (
     parse_user,
     parse_vehicle,
     parse_vehicles_page,
+    report_once,
 )
 
 __all__ = [
     "API_BASE_URL",
     "BRANDS",
+    "ELECTRIC",
+    "FUEL",
+    "STATUS_BLOCKS",
     "Alarm",
     "Alert",
     "AuthorizationRequest",
@@ -70,6 +94,7 @@ __all__ = [
     "Charging",
     "Doors",
     "Energy",
+    "EnergyKind",
     "Engine",
     "Environment",
     "Ignition",
@@ -94,7 +119,15 @@ __all__ = [
     "Trip",
     "User",
     "Vehicle",
+    "VehicleData",
     "VehicleStatus",
+    "active_alerts",
+    "alert_is_active",
+    "charging_end_time",
+    "delayed_charge_start",
+    "is_active",
+    "last_update",
+    "location_accuracy",
     "merge_status",
     "parse_alerts",
     "parse_maintenance",
@@ -104,4 +137,7 @@ __all__ = [
     "parse_user",
     "parse_vehicle",
     "parse_vehicles_page",
+    "report_once",
+    "snake",
+    "vehicle_energies",
 ]

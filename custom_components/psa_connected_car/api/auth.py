@@ -11,8 +11,6 @@ import asyncio
 import base64
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 import hashlib
 import json
 import logging
@@ -36,6 +34,7 @@ from .exceptions import (
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
 )
+from .http import decode_body, retry_after_seconds
 from .models import AuthorizationRequest, TokenSet
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,34 +55,6 @@ _SERVER_TROUBLE = ("server_error", "temporarily_unavailable")  # OAuth's own "tr
 _QUOTES = "'\"<>`"
 
 TokenCallback = Callable[[TokenSet], Awaitable[None]]
-
-
-def retry_after_seconds(
-    headers: Mapping[str, str], clock: Callable[[], float] = time.time
-) -> float | None:
-    """``Retry-After`` in seconds: the header holds either seconds or an HTTP date."""
-    value = headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            return None
-        if moment.tzinfo is None:  # "-0000": UTC with no zone named
-            moment = moment.replace(tzinfo=UTC)
-        seconds = moment.timestamp() - clock()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def decode_body(raw: bytes) -> Any:
-    """The JSON of a response body, or None when it is not JSON (never raises)."""
-    try:
-        return json.loads(raw.decode("utf-8", errors="replace"))
-    except (ValueError, RecursionError):
-        return None
 
 
 class PSAAuth:
@@ -108,6 +79,7 @@ class PSAAuth:
         clock: Callable[[], float] = time.time,
         timeout: float = 30,
     ) -> None:
+        """One account at ``brand``'s identity server; ``token`` resumes a stored login."""
         self.session = session
         self.brand = brand
         self.country = country
@@ -122,7 +94,8 @@ class PSAAuth:
         self._lifetime = DEFAULT_EXPIRES_IN  # of the last access token this object received
         self._requests: deque[float] = deque()
 
-    def __repr__(self) -> str:  # never the secret or the tokens
+    def __repr__(self) -> str:
+        """Brand and country only: never the secret or the tokens."""
         return f"PSAAuth(brand={self.brand.key!r}, country={self.country!r})"
 
     @property

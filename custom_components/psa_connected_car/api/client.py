@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 import logging
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 
-from .auth import PSAAuth, decode_body, retry_after_seconds
+from .auth import PSAAuth
 from .brands import API_BASE_URL
 from .exceptions import (
     PSAApiError,
@@ -18,6 +18,7 @@ from .exceptions import (
     PSANoDataError,
     PSARateLimitError,
 )
+from .http import decode_body, retry_after_seconds
 from .models import Alert, Maintenance, Position, Trip, User, Vehicle, VehicleStatus
 from .parsers import (
     parse_alerts,
@@ -28,6 +29,7 @@ from .parsers import (
     parse_user,
     parse_vehicle,
     parse_vehicles_page,
+    report_once,
 )
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,14 +50,20 @@ class PSAClient:
         api_base_url: str = API_BASE_URL,
         timeout: float = 30,
     ) -> None:
+        """Use ``session`` and ``auth``'s tokens; ``timeout`` is per request, in seconds."""
         self.session = session
         self.auth = auth
         self.api_base_url = api_base_url.rstrip("/")
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._odd_paths: set[str] = set()  # odd payload fields are logged once per client
+
+    def _parse[T](self, parse: Callable[[Any], T], payload: Any) -> T:
+        with report_once(self._odd_paths):
+            return parse(payload)
 
     async def get_user(self) -> User:
         """``/user``: the account."""
-        return parse_user(await self._get("/user"))
+        return self._parse(parse_user, await self._get("/user"))
 
     async def get_vehicles(self, page_size: int = 60) -> list[Vehicle]:
         """Every vehicle of the account, all pages (``page_size`` 1..60) followed.
@@ -73,7 +81,7 @@ class PSAClient:
             empty_account = payload.get("total") in (0, "0")
             if not isinstance(payload.get("_embedded"), Mapping) and not empty_account:
                 raise PSAConnectionError("The vehicle list came without its vehicles")
-            page, token = parse_vehicles_page(payload)
+            page, token = self._parse(parse_vehicles_page, payload)
             vehicles.extend(page)
             if token is None or token in seen:
                 break
@@ -83,35 +91,37 @@ class PSAClient:
 
     async def get_vehicle(self, vehicle_id: str) -> Vehicle:
         """``/user/vehicles/{id}``; a vehicle without id or VIN is a malformed answer."""
-        vehicle = parse_vehicle(await self._get(_vehicle_path(vehicle_id)))
+        vehicle = self._parse(parse_vehicle, await self._get(_vehicle_path(vehicle_id)))
         if vehicle is None:
             raise PSAConnectionError("The vehicle came without its id or VIN")
         return vehicle
 
     async def get_status(self, vehicle_id: str) -> VehicleStatus:
         """``/status``; 404 40400 (the car sends nothing to the cloud) is ``PSANoDataError``."""
-        return parse_status(await self._get(f"{_vehicle_path(vehicle_id)}/status"))
+        return self._parse(parse_status, await self._get(f"{_vehicle_path(vehicle_id)}/status"))
 
     async def get_last_position(self, vehicle_id: str) -> Position | None:
         """``/lastPosition`` (GeoJSON); None when it holds no usable point."""
         path = f"{_vehicle_path(vehicle_id)}/lastPosition"
-        return parse_position(await self._get(path, accept=GEO_JSON))
+        return self._parse(parse_position, await self._get(path, accept=GEO_JSON))
 
     async def get_maintenance(self, vehicle_id: str) -> Maintenance:
         """``/maintenance``: days and distance before the next service."""
-        return parse_maintenance(await self._get(f"{_vehicle_path(vehicle_id)}/maintenance"))
+        return self._parse(
+            parse_maintenance, await self._get(f"{_vehicle_path(vehicle_id)}/maintenance")
+        )
 
     async def get_alerts(self, vehicle_id: str) -> list[Alert]:
         """Alerts; none (not an error) when the API has no data for this car."""
         try:
-            return parse_alerts(await self._get(f"{_vehicle_path(vehicle_id)}/alerts"))
+            return self._parse(parse_alerts, await self._get(f"{_vehicle_path(vehicle_id)}/alerts"))
         except PSANoDataError:
             return []
 
     async def get_trips(self, vehicle_id: str) -> list[Trip]:
         """Trips; "No trip was found" (404 40400) is an empty list."""
         try:
-            return parse_trips(await self._get(f"{_vehicle_path(vehicle_id)}/trips"))
+            return self._parse(parse_trips, await self._get(f"{_vehicle_path(vehicle_id)}/trips"))
         except PSANoDataError:
             return []
 
@@ -161,8 +171,11 @@ def _result(status: int, body: Any, headers: Mapping[str, str]) -> dict[str, Any
 
 
 def _api_error(status: int, body: Mapping[str, Any], headers: Mapping[str, str]) -> PSAError:
-    """Business errors ``{code, message}``, spec errors ``{code, debug, message}`` and the
-    gateway's ``{httpMessage, moreInformation}`` alike."""
+    """The error of a failed response, typed by status and business code.
+
+    Business errors ``{code, message}``, spec errors ``{code, debug, message}`` and the
+    gateway's ``{httpMessage, moreInformation}`` alike.
+    """
     code = body.get("code")
     message = str(
         body.get("message")

@@ -32,6 +32,7 @@ class PSAInvalidCodeError(PSAError):
     """
 
     def __init__(self, reason: str, message: str | None = None) -> None:
+        """``reason`` is one of the documented keys; the message defaults to it."""
         super().__init__(message or reason)
         self.reason = reason
 
@@ -40,6 +41,7 @@ class PSARateLimitError(PSAError):
     """Too many requests; ``retry_after`` is in seconds when known."""
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
+        """``retry_after``: seconds to wait, None when the server did not say."""
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -52,6 +54,7 @@ class PSAApiError(PSAError):
     """Any other API error, with its HTTP status, business code and message."""
 
     def __init__(self, status: int, code: int | str | None, message: str) -> None:
+        """The HTTP status, the business code (if any) and the server's message."""
         super().__init__(f"HTTP {status} (code {code}): {message}")
         self.status = status
         self.code = code

@@ -8,7 +8,7 @@ own timestamp (``updated_at``) so that a stale block never overwrites a newer on
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -128,6 +128,8 @@ class Position:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ignition:
+    """Ignition state."""
+
     updated_at: datetime | None = None
     type: str | None = None  # Stop, StartUp, Start, Free
 
@@ -142,12 +144,16 @@ class AuxBattery:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Privacy:
+    """Privacy mode the owner set: what the car shares."""
+
     updated_at: datetime | None = None
     state: str | None = None  # None, Geolocation, Full
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Environment:
+    """Outside readings: air temperature and daylight."""
+
     updated_at: datetime | None = None
     temperature: float | None = None  # °C, placeholder 215.0 becomes None
     daylight: bool | None = None
@@ -155,12 +161,16 @@ class Environment:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Odometer:
+    """Distance travelled."""
+
     updated_at: datetime | None = None
     mileage: float | None = None  # km
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Kinetic:
+    """Motion: moving, speed and acceleration."""
+
     updated_at: datetime | None = None
     moving: bool | None = None
     speed: float | None = None  # km/h
@@ -185,6 +195,8 @@ class Doors:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Preconditioning:
+    """Air-conditioning preconditioning and why it started or failed."""
+
     updated_at: datetime | None = None
     status: str | None = None  # Enabled, Disabled, Finished, Failure
     failure_cause: str | None = None
@@ -193,6 +205,8 @@ class Preconditioning:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alarm:
+    """Anti-theft alarm."""
+
     updated_at: datetime | None = None
     active: bool | None = None
 
@@ -227,8 +241,16 @@ class VehicleStatus:
     raw: Mapping[str, Any] = field(default=EMPTY, repr=False)
 
 
+# The names of a status's blocks, each with its own ``updated_at`` (derived, never listed).
+STATUS_BLOCKS: tuple[str, ...] = tuple(
+    item.name for item in fields(VehicleStatus) if item.name not in ("raw", "updated_at")
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Maintenance:
+    """``/maintenance``: what is left before the next service."""
+
     updated_at: datetime | None = None
     days_before: int | None = None
     distance_before: float | None = None  # km
@@ -237,6 +259,8 @@ class Maintenance:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Alert:
+    """One item of ``/alerts``."""
+
     id: str | None = None
     type: str | None = None
     severity: str | None = None  # Information, Warning, Critical
@@ -247,6 +271,8 @@ class Alert:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Trip:
+    """One item of ``/trips``."""
+
     id: str | None = None
     started_at: datetime | None = None
     stopped_at: datetime | None = None
@@ -254,3 +280,14 @@ class Trip:
     distance: float | None = None  # km
     start_mileage: float | None = None
     done: bool | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class VehicleData:
+    """All that is known of one vehicle: ``status`` is None until the car has sent data."""
+
+    vehicle: Vehicle
+    status: VehicleStatus | None = None
+    maintenance: Maintenance | None = None
+    alerts: list[Alert] | None = None
+    raw: dict[str, Any] = field(default_factory=dict)  # latest raw payloads, for diagnostics

@@ -1,4 +1,7 @@
-"""Payload -> model. Nothing here raises: an odd field becomes None (logged once at debug).
+"""Payload -> model. Nothing here raises: an odd field becomes None (logged at debug).
+
+Inside ``report_once(seen)`` an odd field is logged once per path for as long as the caller
+keeps ``seen`` (``PSAClient`` keeps one per client); the module itself holds no state.
 
 The API sends old and new field names side by side (``energies``/``energy``,
 ``preconditioning``/``preconditionning``, ``lockedStates``/``lockedState``, ...), numbers as
@@ -7,8 +10,10 @@ strings or floats, and placeholders such as 215.0 temperatures: see docs/ARCHITE
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import fields, replace
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import logging
 import math
@@ -17,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from .models import (
+    STATUS_BLOCKS,
     Alarm,
     Alert,
     AuxBattery,
@@ -39,7 +45,8 @@ from .models import (
 )
 
 _LOGGER = logging.getLogger(__name__)
-_REPORTED: set[str] = set()
+# The paths already logged, for the parse running in this context (see ``report_once``).
+_SEEN: ContextVar[set[str] | None] = ContextVar("psa_parsers_seen", default=None)
 
 # Readings outside these bounds are placeholders (215.0 is the usual one), not data.
 _TEMPERATURE_RANGE = (-60.0, 90.0)
@@ -51,11 +58,24 @@ _DURATION = re.compile(
 )
 
 
+@contextmanager
+def report_once(seen: set[str]) -> Iterator[None]:
+    """Within this block, log an odd field only if its path is not in ``seen`` (then add it)."""
+    token = _SEEN.set(seen)
+    try:
+        yield
+    finally:
+        _SEEN.reset(token)
+
+
 def _odd(path: str, value: Any) -> None:
-    """Log an unusable field once per path (values are payload data, never secrets)."""
-    if path not in _REPORTED:
-        _REPORTED.add(path)
-        _LOGGER.debug("Ignoring unexpected value at %s: %.200r", path, value)
+    """Log an unusable field (values are payload data, never secrets)."""
+    seen = _SEEN.get()
+    if seen is not None:
+        if path in seen:
+            return
+        seen.add(path)
+    _LOGGER.debug("Ignoring unexpected value at %s: %.200r", path, value)
 
 
 def _map(value: Any) -> Mapping[str, Any]:
@@ -555,10 +575,6 @@ def parse_trips(payload: Any) -> list[Trip]:
 
 # Merging --------------------------------------------------------------------------------
 
-_BLOCKS = tuple(
-    field.name for field in fields(VehicleStatus) if field.name not in ("raw", "updated_at")
-)
-
 
 def merge_status(old: VehicleStatus | None, new: VehicleStatus) -> VehicleStatus:
     """For each block keep the newer one: a stale snapshot never moves a value backwards.
@@ -568,7 +584,7 @@ def merge_status(old: VehicleStatus | None, new: VehicleStatus) -> VehicleStatus
     if old is None:
         return new
     kept: dict[str, Any] = {}
-    for name in _BLOCKS:
+    for name in STATUS_BLOCKS:
         old_block, new_block = getattr(old, name), getattr(new, name)
         if old_block is not None and (new_block is None or _older(new_block, old_block)):
             kept[name] = old_block

@@ -1,0 +1,209 @@
+"""The polling plan: which request is due when, on the caller's clock. No Home Assistant.
+
+The coordinator ticks every minute, but a tick only sends the requests that are due: a car
+that is charging, moving, running or that changed lately is polled at the active interval, a
+parked one at the parked interval. The vehicle list, the alerts and the maintenance are
+fetched far less often. A rate limit stops every request until its deadline; a failing car
+backs off; when every car fails (an outage) one is still tried at each tick.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any
+
+from .api.derived import is_active
+from .api.models import VehicleStatus
+from .const import (
+    ACTIVE_WINDOW,
+    ALERTS_INTERVAL,
+    DEFAULT_RATE_LIMIT_WAIT,
+    MAINTENANCE_INTERVAL,
+    VEHICLES_INTERVAL,
+)
+
+TICK_TOLERANCE = 5.0  # a tick that comes a few seconds early still counts
+VEHICLES_RETRY = 900.0  # the vehicle list failed: try again sooner than hourly
+
+_NOT_CONTENT = frozenset({"raw", "updated_at"})
+
+
+def _content(value: Any) -> Any:
+    """What a change is measured on: the values, without the raw payload or any timestamp.
+
+    A car that uploads the same values again (only a fresh ``updatedAt``) has not changed,
+    so a car waiting plugged in at 100 % relaxes to the parked interval.
+    """
+    if is_dataclass(value) and not isinstance(value, type):
+        return tuple(
+            (item.name, _content(getattr(value, item.name)))
+            for item in fields(value)
+            if item.name not in _NOT_CONTENT
+        )
+    if isinstance(value, tuple | list):
+        return tuple(_content(item) for item in value)
+    return value
+
+
+@dataclass(slots=True)
+class _Timers:
+    """Next due times (seconds, caller's clock) and recent history of one vehicle."""
+
+    status: float = 0.0
+    maintenance: float = 0.0
+    alerts: float = 0.0
+    last_change: float | None = None
+    active: bool = False
+    failures: int = 0
+
+
+class PollPlanner:
+    """Decides which request is due when. Pure: the caller passes its clock's ``now``."""
+
+    def __init__(self, active_interval: float, parked_interval: float) -> None:
+        """Nothing fetched yet: everything is due at once."""
+        self.active_interval = active_interval
+        self.parked_interval = parked_interval
+        self.next_vehicles = 0.0
+        self.last_vehicles: float | None = None
+        self.blocked_until = 0.0
+        self._timers: dict[str, _Timers] = {}
+
+    def _timer(self, vin: str) -> _Timers:
+        return self._timers.setdefault(vin, _Timers())
+
+    def _interval(self, timers: _Timers) -> float:
+        return self.active_interval if timers.active else self.parked_interval
+
+    def set_intervals(self, now: float, active: float, parked: float) -> None:
+        """New intervals from the options; a vehicle never waits longer than the new one."""
+        self.active_interval = active
+        self.parked_interval = parked
+        for timers in self._timers.values():
+            if not timers.failures:
+                timers.status = min(timers.status, now + self._interval(timers))
+
+    # Rate limit: no request at all before the deadline.
+    def blocked(self, now: float) -> bool:
+        """Whether a rate limit forbids any request now."""
+        return now < self.blocked_until
+
+    def block(self, now: float, retry_after: float | None) -> float:
+        """Wait at least ``retry_after`` seconds (a default when unknown); returns the wait."""
+        wait = retry_after if retry_after is not None and retry_after > 0 else None
+        self.blocked_until = max(self.blocked_until, now + (wait or DEFAULT_RATE_LIMIT_WAIT))
+        return self.blocked_until - now
+
+    def _due(self, when: float, now: float) -> bool:
+        return not self.blocked(now) and now + TICK_TOLERANCE >= when
+
+    # The vehicle list.
+    def vehicles_due(self, now: float) -> bool:
+        """Whether the vehicle list is due."""
+        return self._due(self.next_vehicles, now)
+
+    def vehicles_done(self, now: float, *, ok: bool) -> None:
+        """The list was fetched (``ok``) or failed: the next one in an hour, or sooner."""
+        self.last_vehicles = now
+        self.next_vehicles = now + (VEHICLES_INTERVAL if ok else VEHICLES_RETRY)
+
+    def vehicles_soon(self) -> None:
+        """The list may be out of date (a car's id may have changed): fetch it again soon.
+
+        Not more often than after a failed list.
+        """
+        if self.last_vehicles is not None:
+            self.next_vehicles = min(self.next_vehicles, self.last_vehicles + VEHICLES_RETRY)
+
+    # A vehicle's status.
+    def status_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's status is due (or it is the outage probe's turn)."""
+        return self._due(self._timer(vin).status, now) or self._probe_due(vin, now)
+
+    def _probe_due(self, vin: str, now: float) -> bool:
+        """Every car failing (an outage): the one next in line is tried at every tick anyway.
+
+        One request a tick shows the end of an outage within a tick, where the backoff
+        alone would leave every entity unavailable for up to the parked interval.
+        """
+        timers = self._timers
+        if self.blocked(now) or not timers or not all(t.failures for t in timers.values()):
+            return False
+        return vin == min(timers, key=lambda key: timers[key].status)
+
+    def status_done(
+        self, vin: str, now: float, old: VehicleStatus | None, new: VehicleStatus | None
+    ) -> None:
+        """A status arrived (or the car has none): plan the next one by what it shows."""
+        timers = self._timer(vin)
+        if timers.failures:  # the servers answer again: the other failing cars go next tick
+            for other in self._timers.values():
+                if other.failures:
+                    other.status = min(other.status, now)
+        timers.failures = 0
+        if old is not None and new is not None and _content(old) != _content(new):
+            timers.last_change = now
+        recent = timers.last_change is not None and now - timers.last_change < ACTIVE_WINDOW
+        timers.active = is_active(new) or recent
+        timers.status = now + self._interval(timers)
+
+    def status_failed(self, vin: str, now: float) -> None:
+        """Back off: active interval, doubled on each failure, at most the parked interval."""
+        timers = self._timer(vin)
+        timers.failures += 1
+        backoff = self.active_interval * 2 ** min(timers.failures - 1, 16)
+        timers.status = now + min(backoff, max(self.parked_interval, self.active_interval))
+
+    def failing(self, vin: str) -> bool:
+        """Whether this vehicle's last status request failed."""
+        return self._timer(vin).failures > 0
+
+    def is_vehicle_active(self, vin: str) -> bool:
+        """Whether this vehicle is polled at the active interval."""
+        return self._timer(vin).active
+
+    # Maintenance and alerts: slow, and a failure simply waits for the next period.
+    def maintenance_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's maintenance is due."""
+        return self._due(self._timer(vin).maintenance, now)
+
+    def maintenance_done(self, vin: str, now: float) -> None:
+        """Maintenance fetched or failed: the next one a period later."""
+        self._timer(vin).maintenance = now + MAINTENANCE_INTERVAL
+
+    def alerts_due(self, vin: str, now: float) -> bool:
+        """Whether this vehicle's alerts are due."""
+        return self._due(self._timer(vin).alerts, now)
+
+    def alerts_done(self, vin: str, now: float) -> None:
+        """Alerts fetched or failed: the next ones a period later."""
+        self._timer(vin).alerts = now + ALERTS_INTERVAL
+
+    def any_due(self, vin: str, now: float) -> bool:
+        """Whether anything of this vehicle is due."""
+        return (
+            self.status_due(vin, now) or self.maintenance_due(vin, now) or self.alerts_due(vin, now)
+        )
+
+    def forget(self, vin: str) -> None:
+        """The vehicle left the account: drop its plan."""
+        self._timers.pop(vin, None)
+
+    def as_dict(self, now: float) -> dict[str, Any]:
+        """For diagnostics: seconds until each next request."""
+        return {
+            "active_interval": self.active_interval,
+            "parked_interval": self.parked_interval,
+            "blocked_for": max(0.0, round(self.blocked_until - now, 1)),
+            "vehicle_list_in": round(self.next_vehicles - now, 1),
+            "vehicles": [
+                {
+                    "active": timers.active,
+                    "failures": timers.failures,
+                    "status_in": round(timers.status - now, 1),
+                    "maintenance_in": round(timers.maintenance - now, 1),
+                    "alerts_in": round(timers.alerts - now, 1),
+                }
+                for timers in self._timers.values()
+            ],
+        }
