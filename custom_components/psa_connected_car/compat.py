@@ -20,9 +20,9 @@ except ImportError:  # Home Assistant 2025.4 to 2025.7: an update listener appli
     OptionsFlowBase = OptionsFlow  # type: ignore[misc,assignment]
     OPTIONS_NEED_LISTENER = True
 
-# Home Assistant 2025.10+: UpdateFailed(retry_after=...) makes the coordinator wait out a rate
-# limit. 2025.4 to 2025.9 have no such argument: they get the planner's own wait (no request
-# goes out before the deadline either way).
-UPDATE_FAILED_TAKES_RETRY_AFTER = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 10)
+# Home Assistant 2025.12+ (core PR 153550): UpdateFailed(retry_after=...) makes the coordinator
+# wait out a rate limit. 2025.4 to 2025.11 have no such argument (it raises TypeError there):
+# they get the planner's own wait (no request goes out before the deadline either way).
+UPDATE_FAILED_TAKES_RETRY_AFTER = (MAJOR_VERSION, MINOR_VERSION) >= (2025, 12)
 
 __all__ = ["OPTIONS_NEED_LISTENER", "UPDATE_FAILED_TAKES_RETRY_AFTER", "OptionsFlowBase"]
