@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from psa_simulator import BEV_VIN, PHEV_VIN, THERMIC_VIN
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .helpers import api_get, password_login
 
@@ -309,12 +309,12 @@ async def test_page_token_of_one_list_is_refused_by_another(
     assert status == 400
 
 
-async def test_picture(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
-    async with session.get(f"{sim.url}/_simulator/pictures/{BEV_VIN}.png") as response:
+async def test_picture(session: aiohttp.ClientSession, control: SimulatorControl) -> None:
+    async with session.get(control.picture_url(BEV_VIN)) as response:
         assert response.status == 200
         assert response.content_type == "image/png"
         assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
-    async with session.get(f"{sim.url}/_simulator/pictures/VR3UNKNOWN0000000.png") as response:
+    async with session.get(control.picture_url("VR3UNKNOWN0000000")) as response:
         assert response.status == 404
 
 
