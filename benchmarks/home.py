@@ -35,8 +35,7 @@ from custom_components.psa_connected_car.api.auth import PSAAuth
 from custom_components.psa_connected_car.api.brands import BRANDS
 from custom_components.psa_connected_car.const import DOMAIN, ENV_SIMULATOR_URL
 from custom_components.psa_connected_car.coordinator import PSADataUpdateCoordinator
-
-from .simulator import Simulator
+from psa_simulator.testing import SimulatorControl
 
 
 class Clock:
@@ -67,7 +66,7 @@ def _resolver() -> ThreadedResolver:
 
 
 @asynccontextmanager
-async def home_assistant(sim: Simulator, clock: Clock) -> AsyncIterator[HomeAssistant]:
+async def home_assistant(sim: SimulatorControl, clock: Clock) -> AsyncIterator[HomeAssistant]:
     """A fresh Home Assistant pointed at ``sim``; the integration reads ``clock``."""
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -92,7 +91,9 @@ async def home_assistant(sim: Simulator, clock: Clock) -> AsyncIterator[HomeAssi
                 await hass.async_stop(force=True)
 
 
-async def login(hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock) -> PSAAuth:
+async def login(
+    hass: HomeAssistant, sim: SimulatorControl, account: Account, clock: Clock
+) -> PSAAuth:
     auth = PSAAuth(
         async_get_clientsession(hass),
         BRANDS[account.brand],
@@ -107,7 +108,7 @@ async def login(hass: HomeAssistant, sim: Simulator, account: Account, clock: Cl
 
 
 async def add_entry(
-    hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock
+    hass: HomeAssistant, sim: SimulatorControl, account: Account, clock: Clock
 ) -> tuple[ConfigEntry, float]:
     """Log in, add the entry and set it up; returns it and the seconds until every entity
     had a state (setup, first refresh, platforms, entity states written)."""
@@ -154,7 +155,7 @@ def coordinator_of(entry: ConfigEntry) -> PSADataUpdateCoordinator:
     return coordinator
 
 
-async def tick(sim: Simulator, clock: Clock, seconds: float = 60.0) -> None:
+async def tick(sim: SimulatorControl, clock: Clock, seconds: float = 60.0) -> None:
     """Move both clocks: the integration's and the simulator's."""
     clock.offset += seconds
     await sim.advance(seconds)
