@@ -12,6 +12,7 @@ from psa_simulator.demo import EPOCH
 from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
+from .helpers import password_login
 
 
 class Clock:
@@ -47,3 +48,11 @@ async def sim(simulator_factory: SimulatorFactory, clock: Clock) -> SimulatorHan
 def control(sim: SimulatorHandle, session: aiohttp.ClientSession) -> SimulatorControl:
     """The control API of ``sim``, over HTTP like the end-to-end tests and the benchmark."""
     return SimulatorControl(session, sim.url)
+
+
+@pytest.fixture
+async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
+    """An access token of the demo account on ``sim`` (password grant)."""
+    tokens = await password_login(session, sim)
+    access: str = tokens["access_token"]
+    return access

@@ -11,7 +11,7 @@ import pytest
 from psa_simulator import BEV_VIN, PHEV_VIN, THERMIC_VIN
 from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
-from .helpers import api_get, password_login
+from .helpers import api_get
 
 VEHICLE_LINKS = {
     "collisions",
@@ -44,13 +44,6 @@ STATUS_KEYS = {
     "engines",
     "environment",
 }
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
 
 
 def vehicle_id(sim: SimulatorHandle, vin: str) -> str:

@@ -8,20 +8,13 @@ import pytest
 from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .conftest import Clock
-from .helpers import api_get, api_headers, password_login
+from .helpers import api_get, api_headers
 
 UNAUTHORIZED = {
     "httpMessage": "Unauthorized",
     "moreInformation": "Cannot pass the security checks that are required by the target API "
     "or operation, Enable debug headers for more details.",
 }
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
 
 
 async def test_good_request(

@@ -28,13 +28,6 @@ async def raw_get(
         return response.status, await response.read(), response.headers
 
 
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
-
-
 async def test_error_rate(
     sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
 ) -> None:

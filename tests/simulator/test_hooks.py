@@ -16,13 +16,6 @@ from .helpers import api_get, password_login, refused_status
 NEW_VIN = "VR3SIMULATEDNEW01"
 
 
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
-
-
 async def vins(session: aiohttp.ClientSession, sim: SimulatorHandle, token: str) -> list[str]:
     status, body, _ = await api_get(session, sim, "/user/vehicles", token)
     assert status == 200
