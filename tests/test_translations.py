@@ -161,18 +161,6 @@ def check_mapping(
     return errors
 
 
-def texts(path: str, value: Any, *, placeholders: bool = True) -> list[str]:
-    """An object of translation key -> text."""
-    if not isinstance(value, dict):
-        return [f"{path}: not an object"]
-    errors = []
-    for key, item in value.items():
-        if not KEY_RE.match(key):
-            errors.append(f"{path}.{key}: invalid key")
-        errors.extend(check_text(f"{path}.{key}", item, placeholders=placeholders))
-    return errors
-
-
 def keyed(path: str, value: Any, checker: Any) -> list[str]:
     """An object of translation key -> object checked by `checker`."""
     if not isinstance(value, dict):
@@ -183,6 +171,11 @@ def keyed(path: str, value: Any, checker: Any) -> list[str]:
             errors.append(f"{path}.{key}: invalid key")
         errors.extend(checker(f"{path}.{key}", item))
     return errors
+
+
+def texts(path: str, value: Any, *, placeholders: bool = True) -> list[str]:
+    """An object of translation key -> text."""
+    return keyed(path, value, lambda p, v: check_text(p, v, placeholders=placeholders))
 
 
 def check_step(path: str, value: Any) -> list[str]:
