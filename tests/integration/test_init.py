@@ -23,7 +23,6 @@ from custom_components.psa_connected_car.api.exceptions import (
     PSARateLimitError,
 )
 from custom_components.psa_connected_car.const import DOMAIN
-
 from tests.conftest import UsageReports
 
 from .common import (
