@@ -54,15 +54,20 @@ async def parked_day(make_rig: MakeRig, options: dict[str, int] | None = None) -
     rig = await make_rig(vins=(THERMIC_VIN,))
     entry = await rig.add_entry()
     if options:
-        set_options(rig, entry, options)
+        await set_options(rig, entry, options)
     rig.sim.state.reset_stats()
     await rig.cycle(DAY_CYCLES)
     assert not rig.unavailable()
     return api_requests(rig) | {"token": rig.token_requests()}
 
 
-def set_options(rig: Rig, entry: ConfigEntry, options: dict[str, int]) -> None:
-    rig.hass.config_entries.async_update_entry(entry, options=options)
+async def set_options(rig: Rig, entry: ConfigEntry, options: dict[str, int]) -> None:
+    """Through the options dialog, as the user does: the entry reloads with them (updating the
+    entry alone reloads nothing since the options flow does it, Home Assistant 2025.8+)."""
+    flow = await rig.hass.config_entries.options.async_init(entry.entry_id)
+    result = await rig.hass.config_entries.options.async_configure(flow["flow_id"], options)
+    assert result["type"] == "create_entry", result
+    await rig.hass.async_block_till_done()
 
 
 async def test_a_parked_car_costs_at_most_300_requests_a_day(make_rig: MakeRig) -> None:
