@@ -78,7 +78,7 @@ class Stats(TypedDict):
     max_concurrent_token_requests: int
 
 
-class Clock(TypedDict):
+class SimulatorTime(TypedDict):
     """``GET /_simulator/time``: simulator time and how far it was advanced."""
 
     now: float
@@ -161,14 +161,14 @@ class SimulatorControl:
 
     # Time.
 
-    async def time(self) -> Clock:
+    async def time(self) -> SimulatorTime:
         """Simulator time and its offset from the configured clock."""
-        clock: Clock = await self._call("GET", "time")
+        clock: SimulatorTime = await self._call("GET", "time")
         return clock
 
-    async def advance(self, seconds: float) -> Clock:
+    async def advance(self, seconds: float) -> SimulatorTime:
         """Move simulator time forward (tokens, codes and the demo cars follow)."""
-        clock: Clock = await self._call("POST", "time/advance", {"seconds": seconds})
+        clock: SimulatorTime = await self._call("POST", "time/advance", {"seconds": seconds})
         return clock
 
     # Faults: each call answers the fault settings in force afterwards.
