@@ -21,10 +21,12 @@ from unittest.mock import patch
 from aiohttp import ThreadedResolver
 import homeassistant  # noqa: F401 - first, so voluptuous is aliased before anyone imports it
 from homeassistant import loader
+from homeassistant.components.http import config as http_config
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
     MockConfigEntry,
     async_test_home_assistant,
@@ -35,8 +37,7 @@ from custom_components.psa_connected_car.api.auth import PSAAuth
 from custom_components.psa_connected_car.api.brands import BRANDS
 from custom_components.psa_connected_car.const import DOMAIN, ENV_SIMULATOR_URL
 from custom_components.psa_connected_car.coordinator import PSADataUpdateCoordinator
-
-from .simulator import Simulator
+from psa_simulator.testing import SimulatorControl, free_port
 
 
 class Clock:
@@ -67,7 +68,7 @@ def _resolver() -> ThreadedResolver:
 
 
 @asynccontextmanager
-async def home_assistant(sim: Simulator, clock: Clock) -> AsyncIterator[HomeAssistant]:
+async def home_assistant(sim: SimulatorControl, clock: Clock) -> AsyncIterator[HomeAssistant]:
     """A fresh Home Assistant pointed at ``sim``; the integration reads ``clock``."""
     with (
         tempfile.TemporaryDirectory() as folder,
@@ -87,12 +88,31 @@ async def home_assistant(sim: Simulator, clock: Clock) -> AsyncIterator[HomeAssi
         async with async_test_home_assistant(config_dir=folder) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # load custom_components/
             try:
+                await serve_http_on_loopback(hass)
                 yield hass
             finally:
                 await hass.async_stop(force=True)
 
 
-async def login(hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock) -> PSAAuth:
+async def serve_http_on_loopback(hass: HomeAssistant) -> None:
+    """Set up Home Assistant's HTTP server on 127.0.0.1 and a free port.
+
+    The image platform depends on ``http``, whose default binds every interface on 8123: it
+    would listen beyond this machine, and fail (taking the image entities with it) while
+    scripts/develop holds the port. The settings go in the way the UI saves and confirms them
+    (pending, then promoted): an ``http:`` YAML section would only be a pending trial, which
+    Home Assistant reverts with a restart after five minutes.
+    """
+    store = await http_config.async_get_and_load_store(hass)
+    settings = {"server_host": ["127.0.0.1"], "server_port": free_port()}
+    await store.async_set_pending(http_config.HTTP_STORAGE_SCHEMA(settings))
+    await store.async_promote_pending()
+    assert await async_setup_component(hass, "http", {})
+
+
+async def login(
+    hass: HomeAssistant, sim: SimulatorControl, account: Account, clock: Clock
+) -> PSAAuth:
     auth = PSAAuth(
         async_get_clientsession(hass),
         BRANDS[account.brand],
@@ -107,7 +127,7 @@ async def login(hass: HomeAssistant, sim: Simulator, account: Account, clock: Cl
 
 
 async def add_entry(
-    hass: HomeAssistant, sim: Simulator, account: Account, clock: Clock
+    hass: HomeAssistant, sim: SimulatorControl, account: Account, clock: Clock
 ) -> tuple[ConfigEntry, float]:
     """Log in, add the entry and set it up; returns it and the seconds until every entity
     had a state (setup, first refresh, platforms, entity states written)."""
@@ -154,7 +174,7 @@ def coordinator_of(entry: ConfigEntry) -> PSADataUpdateCoordinator:
     return coordinator
 
 
-async def tick(sim: Simulator, clock: Clock, seconds: float = 60.0) -> None:
+async def tick(sim: SimulatorControl, clock: Clock, seconds: float = 60.0) -> None:
     """Move both clocks: the integration's and the simulator's."""
     clock.offset += seconds
     await sim.advance(seconds)

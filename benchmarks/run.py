@@ -35,10 +35,11 @@ from psa_simulator import (
     PHEV_VIN,
     THERMIC_VIN,
 )
+from psa_simulator.testing import SimulatorControl
 
 from .home import Account, Clock, add_entry, coordinator_of, entity_ids, home_assistant, tick
 from .scenario import FLEET, fleet
-from .simulator import Simulator, run_simulator
+from .simulator import api_requests, run_simulator, token_requests
 
 DEMO = Account("peugeot", "FR", DEMO_USERNAME, DEMO_PASSWORD, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 DAY = 24 * 60  # cycles of one minute
@@ -104,17 +105,17 @@ async def round_trip(coordinator: PSADataUpdateCoordinator, repeat: int) -> floa
 
 
 async def cycles(
-    sim: Simulator, clock: Clock, coordinator: PSADataUpdateCoordinator, repeat: int
+    sim: SimulatorControl, clock: Clock, coordinator: PSADataUpdateCoordinator, repeat: int
 ) -> tuple[float, float, float]:
     """``repeat`` cycles where every car is due; (median wall s, CPU s, requests per cycle)."""
     walls, cpu, requests = [], 0.0, 0
     for _ in range(repeat):
         await tick(sim, clock)
-        before = await sim.api_requests()
+        before = api_requests(await sim.stats())
         started_cpu = time.process_time()
         walls.append(await timed(coordinator.async_refresh))
         cpu += time.process_time() - started_cpu
-        requests += await sim.api_requests() - before
+        requests += api_requests(await sim.stats()) - before
         assert coordinator.last_update_success
     return statistics.median(walls), cpu, requests / repeat
 
@@ -263,8 +264,8 @@ async def day_figures() -> tuple[Table, Table]:
                     last_fetch = clock()
                     fetched.append(clock())
             stats = await sim.stats()
-            tokens = sum(stats["token_requests"].values())
-            api = sum(n for route, n in stats["requests"].items() if "/connectedcar/" in route)
+            tokens = token_requests(stats)
+            api = api_requests(stats)
     shared = counts["account"] + tokens
     for vin, label in CARS.items():
         own = counts[vin]
@@ -323,7 +324,7 @@ async def token_figures() -> Table:
                 await sim.reset_stats()
                 await asyncio.gather(*(calls() for _ in range(100)))
                 stats = await sim.stats()
-                tokens = sum(stats["token_requests"].values())
+                tokens = token_requests(stats)
                 goal(f"one token request: {name}", tokens, tokens == expected)
                 table.add(
                     name,
@@ -338,7 +339,7 @@ async def token_figures() -> Table:
                 auth.async_get_access_token,
                 1,
             )
-            await sim.expire_access_tokens()
+            await sim.expire_all_access_tokens()
             await case(
                 "token refused by the API: 100 x get_status() -> 401",
                 lambda: client.get_status(vehicle_id),
@@ -349,7 +350,7 @@ async def token_figures() -> Table:
                 await tick(sim, clock, 600)
                 await asyncio.gather(*(client.get_status(vehicle_id) for _ in range(100)))
             stats = await sim.stats()
-            tokens = sum(stats["token_requests"].values())
+            tokens = token_requests(stats)
             lifetimes = 7200 / (LIFETIME - REFRESH_MARGIN)
             goal(
                 "one token request per access-token lifetime under 100 concurrent calls",

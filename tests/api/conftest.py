@@ -21,7 +21,7 @@ import pytest
 
 from custom_components.psa_connected_car.api import BRANDS, PSAAuth, PSAClient, TokenSet
 from psa_simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 PEUGEOT = BRANDS["peugeot"]
 TOKEN_PATH = "/am/oauth2/access_token"
@@ -221,8 +221,6 @@ def make_client(session: aiohttp.ClientSession) -> MakeClient:
 
 
 async def token_requests(session: aiohttp.ClientSession, handle: SimulatorHandle) -> dict[str, int]:
-    """Token requests per grant, as the simulator counted them (``GET /_simulator/stats``)."""
-    async with session.get(f"{handle.url}/_simulator/stats") as response:
-        assert response.status == 200
-        stats: dict[str, Any] = await response.json()
+    """Token requests per grant, as the simulator counted them (its control API's stats)."""
+    stats = await SimulatorControl(session, handle.url).stats()
     return dict(stats["token_requests"])

@@ -15,7 +15,6 @@ import os
 from pathlib import Path
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,8 @@ from typing import Any
 
 import aiohttp
 from homeassistant.components.http import config as http_config
+
+from psa_simulator.testing import SimulatorControl, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN = "psa_connected_car"
@@ -46,13 +47,6 @@ OWNER = {"name": "Owner", "username": "owner", "password": "e2e-owner-password"}
 # Finishing the "core_config" step through the API would start the met, radio_browser,
 # google_translate and shopping_list flows, which need the internet.
 PRE_DONE_ONBOARDING = ["core_config", "analytics", "integration"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -164,29 +158,25 @@ async def send_json(
 
 
 @dataclass
-class Simulator:
+class SimulatorProcess:
+    """The simulator in its own process, and its control API."""
+
     url: str
     process: ManagedProcess
-
-    def control(self, path: str) -> str:
-        return f"{self.url}/_simulator/{path}"
+    control: SimulatorControl
 
 
 async def start_simulator(
     processes: Processes, session: aiohttp.ClientSession, *, code_only: bool
-) -> Simulator:
+) -> SimulatorProcess:
     port = free_port()
     args = [sys.executable, "-m", "psa_simulator", "--host", "127.0.0.1", "--port", str(port)]
     if code_only:
         args.append("--no-password-grant")
     process = processes.start("simulator", args)
-    simulator = Simulator(f"http://127.0.0.1:{port}", process)
-
-    async def ready() -> bool:
-        async with session.get(simulator.control("state")) as response:
-            return response.status == 200
-
-    await wait_for("the simulator", ready, process, seconds=30)
+    url = f"http://127.0.0.1:{port}"
+    simulator = SimulatorProcess(url, process, SimulatorControl(session, url))
+    await wait_for("the simulator", simulator.control.responding, process, seconds=30)
     return simulator
 
 
@@ -261,7 +251,9 @@ def install_integration(config_dir: Path) -> None:
 
 
 @dataclass
-class HomeAssistant:
+class HassProcess:
+    """A real Home Assistant process: its URL, configuration folder and owner's token."""
+
     url: str
     config_dir: Path
     process: ManagedProcess
@@ -276,10 +268,10 @@ async def start_hass(
     processes: Processes,
     session: aiohttp.ClientSession,
     config_dir: Path,
-    simulator: Simulator,
+    simulator: SimulatorProcess,
     *,
     frontend: bool = False,
-) -> HomeAssistant:
+) -> HassProcess:
     port = free_port()
     write_config(config_dir, port, frontend=frontend)
     install_integration(config_dir)
@@ -289,7 +281,7 @@ async def start_hass(
         [str(HASS), "-c", str(config_dir), "--skip-pip", "--log-no-color"],
         env={"PSA_SIMULATOR_URL": simulator.url},
     )
-    hass = HomeAssistant(f"http://127.0.0.1:{port}", config_dir, process)
+    hass = HassProcess(f"http://127.0.0.1:{port}", config_dir, process)
 
     async def serving() -> bool:
         async with session.get(f"{hass.url}/api/onboarding") as response:
@@ -299,7 +291,7 @@ async def start_hass(
     return hass
 
 
-async def create_owner(session: aiohttp.ClientSession, hass: HomeAssistant) -> None:
+async def create_owner(session: aiohttp.ClientSession, hass: HassProcess) -> None:
     """The onboarding's first step through its API, then a token like the frontend gets one."""
     client_id = f"{hass.url}/"
     created = await send_json(
@@ -320,7 +312,7 @@ async def create_owner(session: aiohttp.ClientSession, hass: HomeAssistant) -> N
         hass.token = (await response.json())["access_token"]
 
 
-async def wait_running(session: aiohttp.ClientSession, hass: HomeAssistant) -> None:
+async def wait_running(session: aiohttp.ClientSession, hass: HassProcess) -> None:
     async def running() -> bool:
         config = await get_json(session, f"{hass.url}/api/config", headers=hass.headers)
         return bool(config["state"] == "RUNNING")
@@ -329,7 +321,7 @@ async def wait_running(session: aiohttp.ClientSession, hass: HomeAssistant) -> N
 
 
 async def websocket_command(
-    session: aiohttp.ClientSession, hass: HomeAssistant, command: dict[str, Any]
+    session: aiohttp.ClientSession, hass: HassProcess, command: dict[str, Any]
 ) -> Any:
     """One command over the websocket API (the entity registry has no REST endpoint)."""
     async with session.ws_connect(f"{hass.url}/api/websocket") as ws:

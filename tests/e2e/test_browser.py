@@ -24,7 +24,7 @@ from .harness import (
     DEMO,
     DOMAIN,
     OWNER,
-    HomeAssistant,
+    HassProcess,
     Processes,
     create_owner,
     start_hass,
@@ -101,7 +101,7 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
 
-async def log_in(page: Page, hass: HomeAssistant) -> None:
+async def log_in(page: Page, hass: HassProcess) -> None:
     await page.goto(hass.url)
     await page.locator("input[name=username]").fill(OWNER["username"])
     await page.locator("input[name=password]").fill(OWNER["password"])
@@ -142,7 +142,7 @@ async def sign_in_at_brand(page: Page, authorize_url: str) -> str:
     return redirects[0]
 
 
-async def add_integration(page: Page, hass: HomeAssistant) -> None:
+async def add_integration(page: Page, hass: HassProcess) -> None:
     """Settings > Devices & services > Add integration, the whole config flow in its dialog."""
     await page.goto(f"{hass.url}/config/integrations/dashboard")
     await page.get_by_role("button", name="Add integration").click()
@@ -189,7 +189,7 @@ async def add_integration(page: Page, hass: HomeAssistant) -> None:
     await finish.click()
 
 
-async def open_car(page: Page, http: aiohttp.ClientSession, hass: HomeAssistant, vin: str) -> None:
+async def open_car(page: Page, http: aiohttp.ClientSession, hass: HassProcess, vin: str) -> None:
     """The device page of one car, once its entities have values."""
     found: list[str] = []
 

@@ -20,9 +20,9 @@ import pytest
 from .harness import (
     DEMO,
     DOMAIN,
-    HomeAssistant,
+    HassProcess,
     Processes,
-    Simulator,
+    SimulatorProcess,
     create_owner,
     get_json,
     send_json,
@@ -70,22 +70,20 @@ async def sign_in_on_authorize_page(session: aiohttp.ClientSession, authorize_ur
     return location
 
 
-async def freeze_vehicles(
-    session: aiohttp.ClientSession, simulator: Simulator
-) -> dict[str, dict[str, Any]]:
+async def freeze_vehicles(simulator: SimulatorProcess) -> dict[str, dict[str, Any]]:
     """Serve each vehicle's current status verbatim from now on, so values can be compared."""
     statuses = {}
-    for vehicle in await get_json(session, simulator.control("vehicles")):
+    for vehicle in await simulator.control.vehicles():
         vin = vehicle["vin"]
-        status = await get_json(session, simulator.control(f"vehicles/{vin}/status"))
-        await send_json(session, "PUT", simulator.control(f"vehicles/{vin}/status"), status)
+        status = await simulator.control.status(vin)
+        await simulator.control.set_status(vin, status)
         statuses[vin] = status
     assert len(statuses) == 3, "the demo account has three cars"
     return statuses
 
 
 async def run_config_flow(
-    session: aiohttp.ClientSession, hass: HomeAssistant, *, code_only: bool
+    session: aiohttp.ClientSession, hass: HassProcess, *, code_only: bool
 ) -> dict[str, Any]:
     flows = f"{hass.url}/api/config/config_entries/flow"
     result = await send_json(session, "POST", flows, {"handler": DOMAIN}, headers=hass.headers)
@@ -119,7 +117,7 @@ def energy(status: dict[str, Any], kind: str) -> dict[str, Any]:
 
 async def check_entities(
     session: aiohttp.ClientSession,
-    hass: HomeAssistant,
+    hass: HassProcess,
     entry_id: str,
     statuses: dict[str, dict[str, Any]],
 ) -> None:
@@ -175,9 +173,7 @@ async def check_entities(
         assert tracker["longitude"] == pytest.approx(longitude, abs=1e-4)
 
 
-async def change_options(
-    session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str
-) -> None:
+async def change_options(session: aiohttp.ClientSession, hass: HassProcess, entry_id: str) -> None:
     """The options dialog: new intervals are saved and the entry comes back loaded."""
     flows = f"{hass.url}/api/config/config_entries/options/flow"
     result = await send_json(session, "POST", flows, {"handler": entry_id}, headers=hass.headers)
@@ -191,7 +187,7 @@ async def change_options(
 
 
 async def reconfigure(
-    session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str, *, code_only: bool
+    session: aiohttp.ClientSession, hass: HassProcess, entry_id: str, *, code_only: bool
 ) -> None:
     """The reconfigure dialog, as the frontend starts it: the entry reloads with the change."""
     flows = f"{hass.url}/api/config/config_entries/flow"
@@ -213,7 +209,7 @@ async def reconfigure(
     await wait_loaded(session, hass, entry_id)
 
 
-async def wait_loaded(session: aiohttp.ClientSession, hass: HomeAssistant, entry_id: str) -> None:
+async def wait_loaded(session: aiohttp.ClientSession, hass: HassProcess, entry_id: str) -> None:
     async def loaded() -> bool:
         entries = await get_json(
             session, f"{hass.url}/api/config/config_entries/entry", headers=hass.headers
@@ -224,10 +220,10 @@ async def wait_loaded(session: aiohttp.ClientSession, hass: HomeAssistant, entry
 
 
 async def remove_entry(
-    session: aiohttp.ClientSession, hass: HomeAssistant, simulator: Simulator, entry_id: str
+    session: aiohttp.ClientSession, hass: HassProcess, simulator: SimulatorProcess, entry_id: str
 ) -> None:
     """Deleting the entry revokes its refresh token at the identity server."""
-    before = await get_json(session, simulator.control("state"))
+    before = await simulator.control.state()
     assert before["live_refresh_tokens"] == 1
     await send_json(
         session,
@@ -235,9 +231,9 @@ async def remove_entry(
         f"{hass.url}/api/config/config_entries/entry/{entry_id}",
         headers=hass.headers,
     )
-    after = await get_json(session, simulator.control("state"))
+    after = await simulator.control.state()
     assert after["live_refresh_tokens"] == 0
-    stats = await get_json(session, simulator.control("stats"))
+    stats = await simulator.control.stats()
     assert any("revoke" in path and count for path, count in stats["requests"].items()), stats
     entries = await get_json(
         session, f"{hass.url}/api/config/config_entries/entry", headers=hass.headers
@@ -250,7 +246,7 @@ async def test_real_hass(
     code_only: bool, processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
     simulator = await start_simulator(processes, http, code_only=code_only)
-    statuses = await freeze_vehicles(http, simulator)
+    statuses = await freeze_vehicles(simulator)
     hass = await start_hass(processes, http, tmp_path / "config", simulator)
     await create_owner(http, hass)
     await wait_running(http, hass)

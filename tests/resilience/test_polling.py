@@ -19,7 +19,7 @@ from custom_components.psa_connected_car.const import (
     DEFAULT_PARKED_INTERVAL,
     TICK_INTERVAL,
 )
-from custom_components.psa_connected_car.polling import PollPlanner
+from custom_components.psa_connected_car.coordinator import PollPlanner
 from psa_simulator.demo import BEV_VIN, THERMIC_VIN
 
 from .conftest import MakeRig
@@ -62,10 +62,11 @@ async def parked_day(make_rig: MakeRig, options: dict[str, int] | None = None) -
 
 
 async def set_options(rig: Rig, entry: ConfigEntry, options: dict[str, int]) -> None:
-    """Through the options dialog, as a user does: the entry reloads with them."""
-    flow = rig.hass.config_entries.options
-    result = await flow.async_init(entry.entry_id)
-    await flow.async_configure(result["flow_id"], options)
+    """Through the options dialog, as the user does: the entry reloads with them (updating the
+    entry alone reloads nothing since the options flow does it, Home Assistant 2025.8+)."""
+    flow = await rig.hass.config_entries.options.async_init(entry.entry_id)
+    result = await rig.hass.config_entries.options.async_configure(flow["flow_id"], options)
+    assert result["type"] == "create_entry", result
     await rig.hass.async_block_till_done()
 
 

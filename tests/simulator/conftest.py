@@ -9,9 +9,10 @@ import pytest
 
 from psa_simulator import SimulatorConfig
 from psa_simulator.demo import EPOCH
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
+from .helpers import password_login
 
 
 class Clock:
@@ -41,3 +42,17 @@ def clock() -> Clock:
 async def sim(simulator_factory: SimulatorFactory, clock: Clock) -> SimulatorHandle:
     """The demo account on the hand-driven clock, no token-request delay."""
     return await simulator_factory(SimulatorConfig(clock=clock, token_request_delay=0))
+
+
+@pytest.fixture
+def control(sim: SimulatorHandle, session: aiohttp.ClientSession) -> SimulatorControl:
+    """The control API of ``sim``, over HTTP like the end-to-end tests and the benchmark."""
+    return SimulatorControl(session, sim.url)
+
+
+@pytest.fixture
+async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
+    """An access token of the demo account on ``sim`` (password grant)."""
+    tokens = await password_login(session, sim)
+    access: str = tokens["access_token"]
+    return access

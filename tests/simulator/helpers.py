@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp
 from multidict import CIMultiDictProxy
 
 from psa_simulator import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_PASSWORD, DEMO_USERNAME
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import ControlRequestError, SimulatorHandle
 
 REALM = "clientsB2CPeugeot"
 REDIRECT_URI = "mymap://oauth2redirect/fr"
@@ -76,3 +77,12 @@ async def api_get(
         f"{sim.api_url}{path}", params=query, headers=headers or api_headers(access_token)
     ) as response:
         return response.status, await response.json(content_type=None), response.headers
+
+
+async def refused_status(call: Awaitable[object]) -> int:
+    """The HTTP status with which the control API refuses ``call``; fails if it is accepted."""
+    try:
+        await call
+    except ControlRequestError as err:
+        return err.status
+    raise AssertionError("the control API accepted the request")

@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 
 from psa_simulator import BEV_VIN, PHEV_VIN, THERMIC_VIN
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
-from .helpers import api_get, password_login
+from .helpers import api_get
 
 VEHICLE_LINKS = {
     "collisions",
@@ -44,13 +44,6 @@ STATUS_KEYS = {
     "engines",
     "environment",
 }
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
 
 
 def vehicle_id(sim: SimulatorHandle, vin: str) -> str:
@@ -309,12 +302,12 @@ async def test_page_token_of_one_list_is_refused_by_another(
     assert status == 400
 
 
-async def test_picture(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
-    async with session.get(f"{sim.url}/_simulator/pictures/{BEV_VIN}.png") as response:
+async def test_picture(session: aiohttp.ClientSession, control: SimulatorControl) -> None:
+    async with session.get(control.picture_url(BEV_VIN)) as response:
         assert response.status == 200
         assert response.content_type == "image/png"
         assert (await response.read()).startswith(b"\x89PNG\r\n\x1a\n")
-    async with session.get(f"{sim.url}/_simulator/pictures/VR3UNKNOWN0000000.png") as response:
+    async with session.get(control.picture_url("VR3UNKNOWN0000000")) as response:
         assert response.status == 404
 
 

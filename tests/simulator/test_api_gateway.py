@@ -5,23 +5,16 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .conftest import Clock
-from .helpers import api_get, api_headers, password_login
+from .helpers import api_get, api_headers
 
 UNAUTHORIZED = {
     "httpMessage": "Unauthorized",
     "moreInformation": "Cannot pass the security checks that are required by the target API "
     "or operation, Enable debug headers for more details.",
 }
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
 
 
 async def test_good_request(
@@ -92,13 +85,9 @@ async def test_expired_token(
 
 
 async def test_expired_by_time_advance(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
 ) -> None:
-    async with session.post(
-        f"{sim.url}/_simulator/time/advance", json={"seconds": 3600}
-    ) as response:
-        body = await response.json()
-    assert body["time_offset"] == 3600
+    assert (await control.advance(3600))["time_offset"] == 3600
     assert (await api_get(session, sim, "/user", token))[0] == 401
 
 

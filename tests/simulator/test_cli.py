@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 from pathlib import Path
-import socket
 import sys
 
 import aiohttp
@@ -13,6 +12,7 @@ import pytest
 
 from psa_simulator import STATE, create_app
 from psa_simulator.cli import banner, build_parser, config_from_args, main
+from psa_simulator.testing import SimulatorControl, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -117,16 +117,9 @@ def test_state_key_is_exported() -> None:
     assert create_app()[STATE].account.username == "demo@example.com"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_module_runs_and_prints_the_banner(socket_enabled: None) -> None:
     """``python -m psa_simulator`` starts a server that answers, then stops on SIGTERM."""
-    port = _free_port()
+    port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -141,11 +134,9 @@ async def test_module_runs_and_prints_the_banner(socket_enabled: None) -> None:
         assert process.stdout is not None
         first = await asyncio.wait_for(process.stdout.readline(), timeout=30)
         assert f"http://127.0.0.1:{port}" in first.decode()
-        async with (
-            aiohttp.ClientSession() as session,
-            session.get(f"http://127.0.0.1:{port}/_simulator/state") as response,
-        ):
-            assert (await response.json())["account"]["username"] == "demo@example.com"
+        async with aiohttp.ClientSession() as session:
+            state = await SimulatorControl(session, f"http://127.0.0.1:{port}").state()
+            assert state["account"]["username"] == "demo@example.com"
     finally:
         process.terminate()
         await asyncio.wait_for(process.wait(), timeout=30)

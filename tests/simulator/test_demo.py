@@ -12,7 +12,7 @@ import pytest
 from psa_simulator import BEV_VIN, PHEV_VIN, THERMIC_VIN, SimulatorConfig, create_app
 from psa_simulator.demo import EPOCH, FROZEN_ENERGY_CREATED_AT, Route
 from psa_simulator.state import STATE, SimulatorState
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 from psa_simulator.timefmt import duration, iso
 from psa_simulator.vehicles import PayloadContext
 
@@ -196,17 +196,13 @@ def test_route_is_a_closed_loop() -> None:
 
 
 async def test_time_advance_moves_the_demo(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
     token = (await password_login(session, sim))["access_token"]
     vehicle_id = sim.state.vehicle(BEV_VIN).id
     _, before, _ = await api_get(session, sim, f"/user/vehicles/{vehicle_id}/status", token)
-    async with session.post(
-        f"{sim.url}/_simulator/time/advance", json={"seconds": 1800}
-    ) as response:
-        assert (await response.json())["now"] == EPOCH + 1800
-    async with session.get(f"{sim.url}/_simulator/time") as response:
-        assert await response.json() == {"now": EPOCH + 1800, "time_offset": 1800}
+    assert (await control.advance(1800))["now"] == EPOCH + 1800
+    assert await control.time() == {"now": EPOCH + 1800, "time_offset": 1800}
     _, after, _ = await api_get(session, sim, f"/user/vehicles/{vehicle_id}/status", token)
     assert electric(after)[0]["level"] == electric(before)[0]["level"] + 10.0
     assert after["createdAt"] == iso(EPOCH + 1800)

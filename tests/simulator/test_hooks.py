@@ -8,26 +8,12 @@ import aiohttp
 import pytest
 
 from psa_simulator import BEV_VIN, PHEV_VIN, THERMIC_VIN
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .conftest import Clock
-from .helpers import api_get, password_login
+from .helpers import api_get, password_login, refused_status
 
 NEW_VIN = "VR3SIMULATEDNEW01"
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
-
-
-async def control(
-    session: aiohttp.ClientSession, sim: SimulatorHandle, method: str, path: str, body: Any = None
-) -> tuple[int, Any]:
-    async with session.request(method, f"{sim.url}/_simulator/{path}", json=body) as response:
-        return response.status, await response.json()
 
 
 async def vins(session: aiohttp.ClientSession, sim: SimulatorHandle, token: str) -> list[str]:
@@ -45,33 +31,32 @@ async def status_of(
 
 
 async def test_add_and_remove_vehicle(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
-    status, body = await control(
-        session,
-        sim,
-        "POST",
-        "vehicles",
-        {"vin": NEW_VIN, "motorization": "Thermic", "status": {"createdAt": "x"}},
+    body = await control.add_vehicle(
+        {"vin": NEW_VIN, "motorization": "Thermic", "status": {"createdAt": "x"}}
     )
-    assert status == 200
     assert body["vin"] == NEW_VIN
     assert await vins(session, sim, token) == [BEV_VIN, PHEV_VIN, THERMIC_VIN, NEW_VIN]
     assert await status_of(session, sim, token, NEW_VIN) == (200, {"createdAt": "x"})
-    assert (await control(session, sim, "DELETE", f"vehicles/{NEW_VIN}"))[0] == 200
+    await control.remove_vehicle(NEW_VIN)
     sim.state.remove_vehicle(PHEV_VIN)
     assert await vins(session, sim, token) == [BEV_VIN, THERMIC_VIN]
-    assert (await control(session, sim, "DELETE", f"vehicles/{NEW_VIN}"))[0] == 404
-    assert (await control(session, sim, "POST", "vehicles", {"id": "no-vin"}))[0] == 400
+    assert await refused_status(control.remove_vehicle(NEW_VIN)) == 404
+    assert await refused_status(control.add_vehicle({"id": "no-vin"})) == 400
 
 
 async def test_change_vehicle_id(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
     old_id = sim.state.vehicle(BEV_VIN).id
-    status, body = await control(session, sim, "POST", f"vehicles/{BEV_VIN}/id")
-    assert status == 200
-    new_id = body["id"]
+    new_id = (await control.change_vehicle_id(BEV_VIN))["id"]
     assert new_id != old_id
     assert len(new_id) == len(old_id)
     status, _, _ = await api_get(session, sim, f"/user/vehicles/{old_id}/status", token)
@@ -85,14 +70,16 @@ async def test_change_vehicle_id(
     assert sim.state.change_vehicle_id(BEV_VIN, "chosen-id") == "chosen-id"
     with pytest.raises(ValueError, match="unique"):
         sim.state.change_vehicle_id(PHEV_VIN, "chosen-id")
-    assert (await control(session, sim, "POST", f"vehicles/{BEV_VIN}/id", {"id": 5}))[0] == 400
+    assert (await control.request("POST", f"vehicles/{BEV_VIN}/id", {"id": 5}))[0] == 400
 
 
 async def test_omit_embedded_for_next_calls(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
-    status, body = await control(session, sim, "POST", "vehicles_list/omit_embedded", {"count": 2})
-    assert (status, body) == (200, {"omit_embedded_calls": 2})
+    assert await control.omit_embedded(2) == 2
     for _ in range(2):
         status, page, _ = await api_get(session, sim, "/user/vehicles", token)
         assert status == 200
@@ -102,54 +89,46 @@ async def test_omit_embedded_for_next_calls(
 
 
 async def test_replace_status(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
-    async with session.put(
-        f"{sim.url}/_simulator/vehicles/{BEV_VIN}/status", json={"only": "this"}
-    ) as response:
-        assert response.status == 200
+    await control.set_status(BEV_VIN, {"only": "this"})
     assert await status_of(session, sim, token, BEV_VIN) == (200, {"only": "this"})
     sim.state.set_status(BEV_VIN, None)
     assert "energies" in (await status_of(session, sim, token, BEV_VIN))[1]
-    async with session.put(
-        f"{sim.url}/_simulator/vehicles/{BEV_VIN}/status", data=b"{not json"
-    ) as response:
-        assert response.status == 400
-    async with session.put(f"{sim.url}/_simulator/vehicles/NOPE/status", json={}) as response:
-        assert response.status == 404
+    bad_json = await control.request("PUT", f"vehicles/{BEV_VIN}/status", data=b"{not json")
+    assert bad_json[0] == 400
+    assert await refused_status(control.set_status("NOPE", {})) == 404
 
 
 async def test_patch_status_drops_and_sets_blocks(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
-    status, _ = await control(
-        session,
-        sim,
-        "PATCH",
-        f"vehicles/{BEV_VIN}/status",
-        {"drop": ["energies", "energy", "lastPosition"], "set": {"odometer": {"mileage": 1.0}}},
+    await control.patch_status(
+        BEV_VIN,
+        drop=["energies", "energy", "lastPosition"],
+        set_blocks={"odometer": {"mileage": 1.0}},
     )
-    assert status == 200
     _, body = await status_of(session, sim, token, BEV_VIN)
     assert not {"energies", "energy", "lastPosition"} & set(body)
     assert body["odometer"] == {"mileage": 1.0}
     assert "kinetic" in body
-    assert (await control(session, sim, "PATCH", f"vehicles/{BEV_VIN}/status", {"drop": "x"}))[
-        0
-    ] == 400
+    patch = await control.request("PATCH", f"vehicles/{BEV_VIN}/status", {"drop": "x"})
+    assert patch[0] == 400
 
 
 async def test_older_snapshot(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, clock: Clock
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, clock: Clock
 ) -> None:
     clock.now += 2 * 3600  # the BEV is charging: 60 % now
     token = (await password_login(session, sim))["access_token"]
     _, fresh = await status_of(session, sim, token, BEV_VIN)
-    status, body = await control(
-        session, sim, "POST", f"vehicles/{BEV_VIN}/snapshot", {"seconds_ago": 3600}
-    )
-    assert status == 200
-    assert body["at"] == clock.now - 3600
+    assert await control.serve_snapshot_ago(BEV_VIN, 3600) == clock.now - 3600
     _, old = await status_of(session, sim, token, BEV_VIN)
 
     def level(status: dict[str, Any]) -> float:
@@ -162,41 +141,44 @@ async def test_older_snapshot(
     assert old["energy"][1]["updatedAt"] < fresh["energy"][1]["updatedAt"]
     clock.now += 600
     assert (await status_of(session, sim, token, BEV_VIN))[1] == old  # frozen until reset
-    assert (await control(session, sim, "POST", f"vehicles/{BEV_VIN}/reset"))[0] == 200
+    await control.reset_vehicle(BEV_VIN)
     assert level((await status_of(session, sim, token, BEV_VIN))[1]) > 60.0
 
 
 async def test_snapshot_at_absolute_time(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str, clock: Clock
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
+    clock: Clock,
 ) -> None:
-    status, _ = await control(
-        session, sim, "POST", f"vehicles/{BEV_VIN}/snapshot", {"at": clock.now + 3600}
-    )
-    assert status == 200
+    await control.serve_snapshot_at(BEV_VIN, clock.now + 3600)
     _, body = await status_of(session, sim, token, BEV_VIN)
     assert body["energy"][1]["level"] == 40.0
-    assert (await control(session, sim, "POST", f"vehicles/{BEV_VIN}/snapshot", {}))[0] == 400
+    assert (await control.request("POST", f"vehicles/{BEV_VIN}/snapshot", {}))[0] == 400
 
 
-async def test_no_data(sim: SimulatorHandle, session: aiohttp.ClientSession, token: str) -> None:
+async def test_no_data(
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
+) -> None:
     vehicle_id = sim.state.vehicle(THERMIC_VIN).id
-    status, body = await control(
-        session, sim, "POST", f"vehicles/{THERMIC_VIN}/no_data", {"endpoints": ["status"]}
-    )
-    assert (status, body["no_data"]) == (200, ["status"])
+    assert await control.set_no_data(THERMIC_VIN, ["status"]) == ["status"]
     status, payload, _ = await api_get(session, sim, f"/user/vehicles/{vehicle_id}/status", token)
     assert (status, payload["code"]) == (404, 40400)
     assert payload["message"] == "Not Found: We didn't find the status for this vehicule."
     status, _, _ = await api_get(session, sim, f"/user/vehicles/{vehicle_id}/lastPosition", token)
     assert status == 200
-    await control(session, sim, "POST", f"vehicles/{THERMIC_VIN}/no_data", {})
+    await control.set_no_data(THERMIC_VIN)
     for endpoint in ("lastPosition", "maintenance", "alerts", "trips"):
         status, _, _ = await api_get(session, sim, f"/user/vehicles/{vehicle_id}/{endpoint}", token)
         assert status == 404
-    await control(session, sim, "POST", f"vehicles/{THERMIC_VIN}/no_data", {"enabled": False})
+    await control.set_no_data(THERMIC_VIN, enabled=False)
     assert (await status_of(session, sim, token, THERMIC_VIN))[0] == 200
     for bad in ({"endpoints": ["wheels"]}, {"endpoints": "status"}, {"enabled": "yes"}):
-        status, _ = await control(session, sim, "POST", f"vehicles/{THERMIC_VIN}/no_data", bad)
+        status, _ = await control.request("POST", f"vehicles/{THERMIC_VIN}/no_data", bad)
         assert status == 400
 
 
@@ -209,7 +191,7 @@ async def test_no_data_wins_over_override(sim: SimulatorHandle) -> None:
     assert vehicle.payload("status", PayloadContext(0, "", vehicle.id)) is None
 
 
-async def test_unknown_vin_in_control(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
+async def test_unknown_vin_in_control(control: SimulatorControl) -> None:
     for method, path in (
         ("POST", "vehicles/NOPE/id"),
         ("PATCH", "vehicles/NOPE/status"),
@@ -217,38 +199,37 @@ async def test_unknown_vin_in_control(sim: SimulatorHandle, session: aiohttp.Cli
         ("POST", "vehicles/NOPE/reset"),
         ("GET", "vehicles/NOPE/status"),
     ):
-        status, body = await control(session, sim, method, path, {})
+        status, body = await control.request(method, path, {})
         assert status == 404, path
         assert "NOPE" in body["error"]
 
 
-async def test_state_summary(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
+async def test_state_summary(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
+) -> None:
     await password_login(session, sim)
     sim.state.set_no_data(PHEV_VIN, ["trips"])
-    async with session.get(f"{sim.url}/_simulator/state") as response:
-        body = await response.json()
+    body = await control.state()
     assert body["account"]["realm"] == "clientsB2CPeugeot"
     assert "password" not in body["account"]
     assert body["live_access_tokens"] == 1
     assert body["live_refresh_tokens"] == 1
     assert [v["vin"] for v in body["vehicles"]] == [BEV_VIN, PHEV_VIN, THERMIC_VIN]
     assert body["vehicles"][1]["no_data"] == ["trips"]
-    async with session.get(f"{sim.url}/_simulator/vehicles") as response:
-        assert await response.json() == body["vehicles"]
+    assert await control.vehicles() == body["vehicles"]
 
 
 async def test_current_status_through_control(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
 ) -> None:
-    async with session.get(f"{sim.url}/_simulator/vehicles/{BEV_VIN}/status") as response:
-        body = await response.json()
+    body = await control.status(BEV_VIN)
     assert body == (await status_of(session, sim, token, BEV_VIN))[1]
 
 
-async def test_control_needs_json_objects(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
-    async with session.post(f"{sim.url}/_simulator/time/advance", data=b"nope") as response:
-        assert response.status == 400
-    assert (await control(session, sim, "POST", "time/advance", {"seconds": -5}))[0] == 400
-    assert (await control(session, sim, "POST", "time/advance", {"seconds": True}))[0] == 400
+async def test_control_needs_json_objects(control: SimulatorControl) -> None:
+    assert (await control.request("POST", "time/advance", data=b"nope"))[0] == 400
+    assert await refused_status(control.advance(-5)) == 400
+    assert (await control.request("POST", "time/advance", {"seconds": True}))[0] == 400

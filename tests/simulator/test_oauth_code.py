@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from psa_simulator import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .conftest import Clock
 from .helpers import REALM, REDIRECT_URI, basic, post_token
@@ -258,12 +258,9 @@ async def test_code_expires(
 
 
 async def test_code_expires_with_advanced_time(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
     code = await get_code(session, sim)
-    async with session.post(
-        f"{sim.url}/_simulator/time/advance", json={"seconds": 301}
-    ) as response:
-        assert response.status == 200
+    await control.advance(301)
     status, body = await post_token(session, sim, exchange(code))
     assert (status, body["error"]) == (400, "invalid_grant")

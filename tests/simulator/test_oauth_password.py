@@ -10,10 +10,10 @@ import aiohttp
 import pytest
 
 from psa_simulator import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME, SimulatorConfig
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
-from .helpers import REALM, basic, post_token
+from .helpers import REALM, basic, post_token, refused_status
 
 GOOD = {
     "realm": REALM,
@@ -168,12 +168,9 @@ async def test_password_grant_refused(
 
 
 async def test_password_grant_switch_at_runtime(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
-    async with session.post(
-        f"{sim.url}/_simulator/password_grant", json={"enabled": False, "refusal": "server_error"}
-    ) as response:
-        assert response.status == 200
+    await control.set_password_grant(False, "server_error")
     status, body = await post_token(session, sim, GOOD)
     assert (status, body["error"]) == (500, "server_error")
     sim.state.set_password_grant(True)
@@ -182,11 +179,10 @@ async def test_password_grant_switch_at_runtime(
 
 
 async def test_password_grant_switch_rejects_bad_input(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, control: SimulatorControl
 ) -> None:
-    for body in ({"enabled": "no"}, {"enabled": False, "refusal": "teapot"}):
-        async with session.post(f"{sim.url}/_simulator/password_grant", json=body) as response:
-            assert response.status == 400
+    assert (await control.request("POST", "password_grant", {"enabled": "no"}))[0] == 400
+    assert await refused_status(control.set_password_grant(False, "teapot")) == 400
     assert sim.state.password_grant
 
 

@@ -7,7 +7,7 @@ import asyncio
 import aiohttp
 
 from psa_simulator import SimulatorConfig
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
 from .conftest import Clock
@@ -124,36 +124,33 @@ async def test_revoke_errors(sim: SimulatorHandle, session: aiohttp.ClientSessio
 
 
 async def test_control_revokes_all_refresh_tokens(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
     one, two = await password_login(session, sim), await password_login(session, sim)
-    async with session.post(f"{sim.url}/_simulator/tokens/revoke_refresh") as response:
-        assert await response.json() == {"revoked": 2}
+    assert await control.revoke_all_refresh_tokens() == 2
     for tokens in (one, two):
         assert await post_token(session, sim, refresh(tokens["refresh_token"])) == (400, DEAD)
         assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 200
 
 
 async def test_control_expires_all_access_tokens(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
     tokens = await password_login(session, sim)
-    async with session.post(f"{sim.url}/_simulator/tokens/expire_access") as response:
-        assert await response.json() == {"expired": 1}
+    assert await control.expire_all_access_tokens() == 1
     assert (await api_get(session, sim, "/user", tokens["access_token"]))[0] == 401
     _, fresh = await post_token(session, sim, refresh(tokens["refresh_token"]))
     assert (await api_get(session, sim, "/user", fresh["access_token"]))[0] == 200
 
 
 async def test_token_requests_are_counted_per_grant(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl
 ) -> None:
     tokens = await password_login(session, sim)
     await post_token(session, sim, refresh(tokens["refresh_token"]))
     await post_token(session, sim, refresh("dead"))
     await post_token(session, sim, {"grant_type": "authorization_code", "code": "x"})
-    async with session.get(f"{sim.url}/_simulator/stats") as response:
-        stats = await response.json()
+    stats = await control.stats()
     assert stats["token_requests"] == {"password": 1, "authorization_code": 1, "refresh_token": 2}
     assert stats["max_concurrent_token_requests"] == 1
 

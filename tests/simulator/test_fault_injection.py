@@ -10,11 +10,11 @@ import aiohttp
 import pytest
 
 from psa_simulator import FaultConfig, SimulatorConfig
-from psa_simulator.testing import SimulatorHandle
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
 from .conftest import Clock
-from .helpers import api_headers, password_login, post_token
+from .helpers import api_headers, password_login, post_token, refused_status
 
 GATEWAY_500 = {"httpMessage": "Internal Server Error", "moreInformation": "Internal Error"}
 
@@ -28,22 +28,10 @@ async def raw_get(
         return response.status, await response.read(), response.headers
 
 
-async def control(
-    session: aiohttp.ClientSession, sim: SimulatorHandle, path: str, body: Any = None
-) -> tuple[int, Any]:
-    async with session.post(f"{sim.url}/_simulator/{path}", json=body) as response:
-        return response.status, await response.json()
-
-
-@pytest.fixture
-async def token(sim: SimulatorHandle, session: aiohttp.ClientSession) -> str:
-    tokens = await password_login(session, sim)
-    access: str = tokens["access_token"]
-    return access
-
-
-async def test_error_rate(sim: SimulatorHandle, session: aiohttp.ClientSession, token: str) -> None:
-    assert (await control(session, sim, "faults", {"error_rate": 1.0}))[0] == 200
+async def test_error_rate(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
+) -> None:
+    await control.set_faults(error_rate=1.0)
     status, body, headers = await raw_get(session, sim, token)
     assert status == 500
     assert json.loads(body) == GATEWAY_500
@@ -87,11 +75,13 @@ async def test_latency(sim: SimulatorHandle, session: aiohttp.ClientSession, tok
 
 
 async def test_rate_limit_until_deadline(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str, clock: Clock
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    control: SimulatorControl,
+    token: str,
+    clock: Clock,
 ) -> None:
-    status, body = await control(session, sim, "faults/rate_limit", {"seconds": 90})
-    assert status == 200
-    assert body["rate_limited_for"] == 90
+    assert (await control.rate_limit(90))["rate_limited_for"] == 90
     for retry_after in ("90", "90"):
         status, raw, headers = await raw_get(session, sim, token, "/user/vehicles")
         assert status == 429
@@ -117,9 +107,9 @@ async def test_rate_limit_from_config(
 
 
 async def test_forced_faults_in_order(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
 ) -> None:
-    assert (await control(session, sim, "faults/next", {"kind": "500", "count": 2}))[0] == 200
+    await control.force_faults("500", 2)
     sim.state.force_faults("429")
     sim.state.force_faults("401")
     statuses = [(await raw_get(session, sim, token))[0] for _ in range(5)]
@@ -190,16 +180,14 @@ async def test_faults_are_deterministic_per_seed(simulator_factory: SimulatorFac
     assert outcomes(one, 200) == first
 
 
-async def test_reseed_through_control(sim: SimulatorHandle, session: aiohttp.ClientSession) -> None:
-    await control(session, sim, "faults", {"error_rate": 0.5, "seed": 3})
+async def test_reseed_through_control(sim: SimulatorHandle, control: SimulatorControl) -> None:
+    await control.set_faults(error_rate=0.5, seed=3)
     first = outcomes(sim, 50)
-    await control(session, sim, "faults", {"seed": 3})
+    await control.set_faults(seed=3)
     assert outcomes(sim, 50) == first
 
 
-async def test_fault_settings_are_validated(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
-) -> None:
+async def test_fault_settings_are_validated(control: SimulatorControl) -> None:
     for body in (
         {"error_rate": 1.5},
         {"latency_ms": -1},
@@ -208,22 +196,19 @@ async def test_fault_settings_are_validated(
         {"error_rate": True},
         {"include_oauth": "yes"},
     ):
-        status, _ = await control(session, sim, "faults", body)
-        assert status == 400
-    assert (await control(session, sim, "faults/next", {"kind": "418"}))[0] == 400
-    assert (await control(session, sim, "faults/rate_limit", {"seconds": "x"}))[0] == 400
-    assert (await control(session, sim, "faults", [1, 2]))[0] == 400
+        assert await refused_status(control.set_faults(**body)) == 400
+    assert await refused_status(control.force_faults("418")) == 400
+    assert (await control.request("POST", "faults/rate_limit", {"seconds": "x"}))[0] == 400
+    assert (await control.request("POST", "faults", [1, 2]))[0] == 400
 
 
 async def test_faults_reset(
-    sim: SimulatorHandle, session: aiohttp.ClientSession, token: str
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
 ) -> None:
     sim.state.set_faults(error_rate=1.0, latency_ms=5)
     sim.state.rate_limit(100)
     sim.state.force_faults("drop")
-    status, body = await control(session, sim, "faults/reset")
-    assert status == 200
-    assert body == {
+    assert await control.reset_faults() == {
         "latency_ms": 0.0,
         "error_rate": 0.0,
         "unauthorized_rate": 0.0,
@@ -237,13 +222,11 @@ async def test_faults_reset(
 
 
 async def test_control_api_is_never_faulted(
-    sim: SimulatorHandle, session: aiohttp.ClientSession
+    sim: SimulatorHandle, control: SimulatorControl
 ) -> None:
     sim.state.set_faults(error_rate=1.0, drop_rate=1.0)
     sim.state.rate_limit(100)
-    async with session.get(f"{sim.url}/_simulator/faults") as response:
-        assert response.status == 200
-        assert (await response.json())["error_rate"] == 1.0
+    assert (await control.faults())["error_rate"] == 1.0
 
 
 async def test_unknown_identity_path_with_oauth_faults(
