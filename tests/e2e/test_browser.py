@@ -58,8 +58,8 @@ README_IMAGES = {
     "02-add-integration": "add-integration",
     "04-credentials": "config-flow-credentials",
     "05-code-step": "config-flow-code",
-    "06-brand-login": "login-page",
-    "06-brand-signed-in": "login-page-after-sign-in",
+    "06-brand-login": "simulator-login",
+    "06-brand-signed-in": "simulator-login-after-sign-in",
     "09-success": "config-flow-devices",
     "10-device-page": "device-page",
 }
