@@ -59,3 +59,12 @@ def entry_of(result: FlowResult) -> ConfigEntry:
     entry = result["result"]
     assert isinstance(entry, ConfigEntry)
     return entry
+
+
+async def add_with_password(hass: HomeAssistant, handle: SimulatorHandle) -> ConfigEntry:
+    """The simulator's account through the user flow with its password; set up, not checked."""
+    result = await start_flow(hass, handle)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], credentials(handle))
+    entry = entry_of(result)
+    await hass.async_block_till_done()
+    return entry

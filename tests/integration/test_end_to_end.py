@@ -8,7 +8,6 @@ from __future__ import annotations
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
-    ConfigEntry,
     ConfigEntryState,
 )
 from homeassistant.core import HomeAssistant
@@ -22,21 +21,13 @@ from psa_simulator.testing import SimulatorHandle
 from tests.conftest import SimulatorFactory
 
 from .common import get_device
-from .simulated import browser_login, credentials, entry_of, start_flow
+from .simulated import add_with_password, browser_login, credentials, entry_of, start_flow
 
 
 @pytest.fixture(autouse=True)
 def _no_real_servers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test sets PSA_SIMULATOR_URL itself; never the real hosts."""
     monkeypatch.delenv("PSA_SIMULATOR_URL", raising=False)
-
-
-async def add_with_password(hass: HomeAssistant, handle: SimulatorHandle) -> ConfigEntry:
-    result = await start_flow(hass, handle)
-    result = await hass.config_entries.flow.async_configure(result["flow_id"], credentials(handle))
-    entry = entry_of(result)
-    await hass.async_block_till_done()
-    return entry
 
 
 async def test_password_world(

@@ -16,19 +16,14 @@ import pytest
 from custom_components.psa_connected_car.const import DOMAIN
 from psa_simulator.testing import SimulatorHandle
 
-from .simulated import credentials, entry_of, start_flow
+from .simulated import add_with_password
 
 pytestmark = pytest.mark.smoke
 
 
 async def add_entry(hass: HomeAssistant, simulator: SimulatorHandle) -> ConfigEntry:
     """The demo account through the user flow (password grant), loaded."""
-    result = await start_flow(hass, simulator)
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], credentials(simulator)
-    )
-    entry = entry_of(result)
-    await hass.async_block_till_done()
+    entry = await add_with_password(hass, simulator)
     assert entry.state is ConfigEntryState.LOADED
     return entry
 
