@@ -46,7 +46,7 @@ from .const import (
     LOGGER,
     TICK_INTERVAL,
 )
-from .devices import async_sync_devices
+from .devices import async_load_motorization_names, async_sync_devices
 from .polling import PollPlanner
 
 if TYPE_CHECKING:
@@ -107,6 +107,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._initial: dict[str, VehicleData] = {}
         self._partial: dict[str, VehicleData] | None = None
         self._last_error: PSAError | None = None
+        # The motorizations' names in the user's language, for device names and models.
+        self.motorization_names: dict[str, str] = {}
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -120,6 +122,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
     async def _async_setup(self) -> None:
         """Fetch the vehicle list once, before the first status round."""
+        self.motorization_names = await async_load_motorization_names(self.hass)
         vehicles = await self._async_call(self.client.get_vehicles)
         self.planner.vehicles_done(self.now(), ok=True)
         self._initial = {}
@@ -280,7 +283,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 data[vin] = VehicleData(vehicle=vehicle, raw=raw)
             elif known.vehicle != vehicle:
                 data[vin] = replace(known, vehicle=vehicle, raw=raw)
-        async_sync_devices(self.hass, self.config_entry.entry_id, self.brand, by_vin)
+        async_sync_devices(
+            self.hass,
+            self.config_entry.entry_id,
+            self.brand,
+            by_vin,
+            self.motorization_names,
+        )
 
     async def _async_update_vehicle(self, known: VehicleData, now: float) -> VehicleData:
         """Fetch what is due for one vehicle; errors of the status call propagate."""
