@@ -28,6 +28,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .api.alerts import KNOWN_ALERTS, NO_ALERT, OTHER_ALERT, main_alert
 from .api.derived import (
     ELECTRIC,
     FUEL,
@@ -445,6 +446,15 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         exists_fn=lambda data: data.alerts is not None,
         value_fn=_active_alert_count,
         attr_fn=_alerts_attributes,
+    ),
+    PSASensorEntityDescription(
+        # The active alerts in the user's language: the count above cannot say which.
+        key="main_alert",
+        translation_key="main_alert",
+        device_class=SensorDeviceClass.ENUM,
+        options=[*KNOWN_ALERTS, OTHER_ALERT, NO_ALERT],
+        exists_fn=lambda data: data.alerts is not None,
+        value_fn=lambda data: main_alert(data.alerts),
     ),
 )
 

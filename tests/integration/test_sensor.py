@@ -135,7 +135,8 @@ async def test_no_data_yet(
     vin = await setup_vehicle(hass, mock_psa, mock_config_entry, None, motorization=motorization)
     states = states_by_key(hass, vin, "sensor")
     # Maintenance comes from its own endpoint (the mock serves it), alerts too (none).
-    assert set(states) == expected | common | {"service_days", "service_distance", "active_alerts"}
+    alerts = {"active_alerts", "main_alert"}
+    assert set(states) == expected | common | {"service_days", "service_distance"} | alerts
     for key in expected | common:
         assert states[key].state == STATE_UNKNOWN, key
 
