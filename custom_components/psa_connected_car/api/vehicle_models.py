@@ -6,9 +6,9 @@ A VIN has 17 characters (ISO 3779):
 Positions   Meaning
 ==========  ==================================================================================
 1-3         World manufacturer identifier (WMI, ISO 3780): the maker, see ``WMI_MAKES``.
-4-8         Vehicle descriptor section. PSA-built cars code the model family at 4, the body
-            at 5 and the engine at 6-8 (e.g. an e-208 reads ``VR3U?ZKX…``); the codes are
-            factory-internal and reused across generations.
+4-8         Vehicle descriptor section, the maker's own: PSA-built cars are said to code the
+            model family at 4, the body at 5 and the engine at 6-8, with codes that are
+            factory-internal and reused across generations (unverified, hence unused).
 9           Check digit, or a filler outside North America.
 10          Model year (ISO letter/digit), often a filler on European cars.
 11          Assembly plant.
