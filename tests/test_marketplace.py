@@ -101,7 +101,7 @@ def test_hacs_json_is_read_whole(caplog: pytest.LogCaptureFixture) -> None:
     read = set(validate.REPOSITORY_MANIFEST_VALUES)
     assert set(data) - read <= HACS_ONLY_KEYS, "a key neither the Marketplace nor HACS reads"
     assert manifest.manifest == {key: data[key] for key in set(data) & read}
-    assert manifest.name == "PSA Connected Car"
+    assert manifest.name == manifest_json()["name"]
     # Installed from the version's repository archive, custom_components/<domain>: not from a
     # ZIP release asset, and not from the repository root.
     assert manifest.zip_release is False

@@ -13,7 +13,10 @@ import json
 import os
 from pathlib import Path
 import re
+import shutil
+import subprocess
 from typing import Any
+import unicodedata
 
 from awesomeversion import AwesomeVersion, AwesomeVersionStrategy
 from PIL import Image
@@ -82,6 +85,97 @@ def test_manifest_values(manifest: dict[str, Any]) -> None:
     assert all(HANDLE_RE.match(owner) for owner in manifest["codeowners"])
     for key in ("documentation", "issue_tracker"):
         assert manifest[key].startswith("https://"), key
+
+
+# What owners type in the add-integration dialog. For a custom integration the dialog searches
+# only the manifest ``name`` and the domain (loader.async_get_integration_descriptions sends
+# nothing else), with Fuse.js: threshold 0.2, location 0, distance 100, diacritics ignored
+# (frontend dialog-add-integration). An exact match scores start/100, so a word is found only
+# if it starts within the first 20 characters: no readable name holds all five brands and
+# "Stellantis" there. These are the ones ours makes findable; Vauxhall and Stellantis are not.
+SEARCHED = ("Peugeot", "Citroën", "Citroen", "DS", "Opel", "PSA")
+NOT_FOUND = ("Vauxhall", "Stellantis")
+
+
+def found_by_dialog(name: str, query: str) -> bool:
+    """Our model of the dialog's search: an exact, case- and accent-blind match that starts
+    within the first 20 characters of the name or of the domain."""
+
+    def fold(text: str) -> str:
+        decomposed = unicodedata.normalize("NFD", text.lower())
+        return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+    return any(0 <= fold(field).find(fold(query)) <= 20 for field in (name, DOMAIN))
+
+
+def test_found_by_brand_in_the_add_integration_dialog(manifest: dict[str, Any]) -> None:
+    name = manifest["name"]
+    assert [query for query in SEARCHED if not found_by_dialog(name, query)] == []
+    # The model is not a plain "contains": these are in the name but too far along.
+    assert [query for query in NOT_FOUND if found_by_dialog(name, query)] == []
+    assert all(query in name for query in NOT_FOUND), "the name still names every brand"
+    assert load_json(ROOT / "hacs.json")["name"] == name
+
+
+def frontend_fuse() -> Path | None:
+    """The frontend bundle's Fuse.js module, where the frontend and node are installed."""
+    try:
+        import hass_frontend  # type: ignore[import-not-found, unused-ignore]
+    except ImportError:
+        return None
+    if shutil.which("node") is None:
+        return None
+    for path in sorted((Path(hass_frontend.where()) / "frontend_latest").glob("*.js")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "ignoreFieldNorm:!1,fieldNormWeight:1" in text and "__webpack_modules__={" in text:
+            return path
+    return None
+
+
+def test_dialog_model_matches_the_real_frontend_search(
+    manifest: dict[str, Any], tmp_path: Path
+) -> None:
+    """Run the frontend's own Fuse.js with the dialog's options on our name (needs node)."""
+    bundle = frontend_fuse()
+    if bundle is None:
+        pytest.skip("no frontend bundle with Fuse.js, or no node")
+    module = re.search(r"__webpack_modules__=\{(\d+)\(", bundle.read_text(encoding="utf-8"))
+    assert module is not None
+    script = tmp_path / "search.mjs"
+    script.write_text(
+        f"""import {{__webpack_modules__}} from {json.dumps(bundle.as_uri())};
+const exports = {{}};
+const load = () => ({{}});
+load.d = (target, getters) => {{
+  for (const key in getters) {{
+    Object.defineProperty(target, key, {{get: getters[key], enumerable: true}});
+  }}
+}};
+load.r = () => {{}};
+__webpack_modules__[{module.group(1)}]({{exports}}, exports, load);
+const Fuse = Object.values(exports).find((value) => typeof value === "function");
+const [name, domain, ...queries] = process.argv.slice(2);
+const found = queries.filter((query) => new Fuse([{{name, domain}}], {{
+  keys: [{{name: "name", weight: 5}}, {{name: "domain", weight: 5}}],
+  isCaseSensitive: false, minMatchCharLength: Math.min(query.length, 2), threshold: 0.2,
+  ignoreDiacritics: true,
+}}).search(query).length > 0);
+console.log(JSON.stringify(found));
+""",
+        encoding="utf-8",
+    )
+    name = manifest["name"]
+    queries = [*SEARCHED, *NOT_FOUND]
+    node = shutil.which("node")
+    assert node is not None
+    result = subprocess.run(  # noqa: S603 - our own script, our own arguments
+        [node, str(script), name, DOMAIN, *queries],
+        capture_output=True,
+        check=True,
+        text=True,
+        timeout=60,
+    )
+    assert json.loads(result.stdout) == [q for q in queries if found_by_dialog(name, q)]
 
 
 def test_manifest_version_is_valid(manifest: dict[str, Any]) -> None:

@@ -22,6 +22,7 @@ from homeassistant.helpers.entity import EntityDescription
 import pytest
 
 from custom_components.psa_connected_car import sensor
+from custom_components.psa_connected_car.api.alerts import ACTION_NEEDED
 from custom_components.psa_connected_car.api.derived import snake
 
 DOMAIN = "psa_connected_car"
@@ -632,13 +633,31 @@ def test_picture_name_for_the_image_entity() -> None:
 def test_enum_sensors_cover_the_documented_values(en: dict[str, Any]) -> None:
     """Each API value becomes a declared option (snake_case) with a translated state."""
     entity = en["entity"]["sensor"]
-    enums = {d.key: d for d in sensor.SENSORS if d.device_class == SensorDeviceClass.ENUM}
+    enums = {
+        d.key: d
+        for d in sensor.SENSORS
+        if d.device_class == SensorDeviceClass.ENUM and d.key != "main_alert"
+    }
     assert set(enums) == set(API_ENUMS)
     for key, values in API_ENUMS.items():
         options = enums[key].options
         assert options is not None
         assert sorted(options) == sorted(snake(value) for value in values), key
         assert set(entity[key]["state"]) == set(options), key
+
+
+def test_every_named_alert_is_translated(en: dict[str, Any]) -> None:
+    """The most important alert: each alert type we name, ``other`` and ``none``."""
+    description = next(d for d in sensor.SENSORS if d.key == "main_alert")
+    assert description.options is not None
+    assert sorted(description.options) == sorted(
+        [*(snake(kind) for kind in ACTION_NEEDED), "other", "none"]
+    )
+    assert set(en["entity"]["sensor"]["main_alert"]["state"]) == set(description.options)
+    # The alert issue names the vehicle and the alert, in every language.
+    for language in LANGUAGES:
+        issue = load(language)["issues"]["vehicle_alert"]
+        assert placeholders_in(issue["title"]) == {"vehicle", "alert"}, language
 
 
 def test_translated_attribute_values(en: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
+from .alert_issues import async_delete_alert_issues
 from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
@@ -76,8 +77,12 @@ async def _async_options_updated(hass: HomeAssistant, entry: PSAConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
-    """Unload the platforms; the coordinator stops with them."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    """Unload the platforms; the coordinator stops with them, its alert issues go."""
+    unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+    if unloaded:
+        # Nothing would clear them until the entry is loaded again (which raises them anew).
+        async_delete_alert_issues(hass, entry.entry_id)
+    return unloaded
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:

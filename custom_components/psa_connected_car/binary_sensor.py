@@ -103,9 +103,12 @@ BINARY_SENSORS: tuple[PSABinarySensorEntityDescription, ...] = (
         ),
     ),
     PSABinarySensorEntityDescription(
+        # Says no more than the charging status sensor (on = in_progress), which also tells
+        # finished, stopped and failure: that one is enabled, this one off by default.
         key="charging",
         translation_key="charging",
         device_class=BinarySensorDeviceClass.BATTERY_CHARGING,
+        entity_registry_enabled_default=False,
         energy=ELECTRIC,
         exists_fn=block_reported(lambda status: status.electric),
         value_fn=_charging,
@@ -134,9 +137,12 @@ BINARY_SENSORS: tuple[PSABinarySensorEntityDescription, ...] = (
     # Often reported open on cars without one: disabled by default like every window.
     _opening_description("RoofWindow", "roof_window", _WINDOW, common=False),
     PSABinarySensorEntityDescription(
+        # Says no more than the preconditioning status sensor (on = enabled), which also tells
+        # finished and failure with its cause: that one is enabled, this one off by default.
         key="preconditioning",
         translation_key="preconditioning",
         device_class=BinarySensorDeviceClass.RUNNING,
+        entity_registry_enabled_default=False,
         exists_fn=block_sent(lambda status: status.preconditioning),
         value_fn=status(
             lambda s: (

@@ -22,6 +22,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .alert_issues import async_load_alert_names, async_sync_alert_issues
 from .api.brands import BRANDS, Brand
 from .api.exceptions import (
     PSAAuthError,
@@ -46,7 +47,7 @@ from .const import (
     LOGGER,
     TICK_INTERVAL,
 )
-from .devices import async_sync_devices
+from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
 from .polling import PollPlanner
 
 if TYPE_CHECKING:
@@ -107,6 +108,10 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._initial: dict[str, VehicleData] = {}
         self._partial: dict[str, VehicleData] | None = None
         self._last_error: PSAError | None = None
+        # The motorizations' names in the user's language, for device names and models.
+        self.motorization_names: dict[str, str] = {}
+        # The alerts' names in the user's language, for the repair issues.
+        self.alert_names: dict[str, str] = {}
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -120,6 +125,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
     async def _async_setup(self) -> None:
         """Fetch the vehicle list once, before the first status round."""
+        self.motorization_names = await async_load_motorization_names(self.hass)
+        self.alert_names = await async_load_alert_names(self.hass)
         vehicles = await self._async_call(self.client.get_vehicles)
         self.planner.vehicles_done(self.now(), ok=True)
         self._initial = {}
@@ -148,9 +155,20 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             LOGGER.info("Vehicle data unavailable: %s", self.last_exception)
 
     async def _async_update_data(self) -> dict[str, VehicleData]:
-        """One round of what is due; a success clears the invalid-client repair issue."""
+        """One round of what is due; a success clears the invalid-client repair issue.
+
+        It also brings the alert repair issues in step with the vehicles' active alerts.
+        """
         data = await self._async_call(self._async_round)
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(self.config_entry))
+        vehicles = [known.vehicle for known in data.values()]
+        names = {
+            vin: vehicle_name(known.vehicle, self.brand, vehicles, self.motorization_names)
+            for vin, known in data.items()
+        }
+        async_sync_alert_issues(
+            self.hass, self.config_entry.entry_id, data, names, self.alert_names
+        )
         return data
 
     async def _async_call[T](self, call: Callable[[], Awaitable[T]]) -> T:
@@ -280,7 +298,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 data[vin] = VehicleData(vehicle=vehicle, raw=raw)
             elif known.vehicle != vehicle:
                 data[vin] = replace(known, vehicle=vehicle, raw=raw)
-        async_sync_devices(self.hass, self.config_entry.entry_id, self.brand, by_vin)
+        async_sync_devices(
+            self.hass,
+            self.config_entry.entry_id,
+            self.brand,
+            by_vin,
+            self.motorization_names,
+        )
 
     async def _async_update_vehicle(self, known: VehicleData, now: float) -> VehicleData:
         """Fetch what is due for one vehicle; errors of the status call propagate."""

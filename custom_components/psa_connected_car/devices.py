@@ -6,53 +6,113 @@ from collections.abc import Iterable, Mapping
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.translation import async_get_translations
 
 from .api.brands import Brand
 from .api.models import Vehicle
+from .api.vehicle_models import make_from_vin
 from .const import DOMAIN, LOGGER
 
+# Device model and name in the user's language: Home Assistant translates a device's *name*
+# (DeviceInfo translation_key) but never its *model*, and our fallback model is the
+# motorization. So both are built here from the texts of translations/<language>.json
+# ``device.motorization_<motorization>.name``, read once per setup with the language Home
+# Assistant is set to (``async_load_motorization_names``). One path for both keeps the name and
+# the model in step; a change of language shows after a reload of the entry.
+MOTORIZATION_KEY_PREFIX = "motorization_"
 
-def vehicle_name(vehicle: Vehicle, brand: Brand, others: Iterable[Vehicle] = ()) -> str:
-    """Label; else "<Brand> <motorization>" (with the VIN tail if two cars share it); else VIN."""
-    if vehicle.label:
-        return vehicle.label
-    make = vehicle.brand or brand.name
+
+async def async_load_motorization_names(hass: HomeAssistant) -> dict[str, str]:
+    """The motorizations' names in Home Assistant's language, by lower-case API value."""
+    texts = await async_get_translations(hass, hass.config.language, "device", {DOMAIN})
+    prefix = f"component.{DOMAIN}.device.{MOTORIZATION_KEY_PREFIX}"
+    return {
+        key.removeprefix(prefix).removesuffix(".name"): text
+        for key, text in texts.items()
+        if key.startswith(prefix) and key.endswith(".name")
+    }
+
+
+def _motorization(vehicle: Vehicle, names: Mapping[str, str]) -> str | None:
+    """The vehicle's motorization, translated; an unknown value as the API sent it."""
     if not vehicle.motorization:
+        return None
+    return names.get(vehicle.motorization.strip().lower(), vehicle.motorization)
+
+
+def _make(vehicle: Vehicle, brand: Brand) -> str:
+    """The brand: the API's, else the VIN's maker, else the account's brand."""
+    return vehicle.brand or make_from_vin(vehicle.vin, brand.name) or brand.name
+
+
+def vehicle_name(
+    vehicle: Vehicle,
+    brand: Brand,
+    others: Iterable[Vehicle] = (),
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """The device's name: brand and model, else brand and motorization, else the VIN tail.
+
+    "<Brand> <model>" when the API names the model; else "<Brand> <motorization>" (with the
+    VIN tail if two cars share it); else "<Brand> <VIN tail>".
+    """
+    names = names or {}
+    make = _make(vehicle, brand)
+    if vehicle.label:
+        label = vehicle.label.strip()
+        return label if label.lower().startswith(make.lower()) else f"{make} {label}"
+    motorization = _motorization(vehicle, names)
+    if not motorization:
         return f"{make} {vehicle.vin[-6:]}"
-    name = f"{make} {vehicle.motorization}"
+    name = f"{make} {motorization}"
     twins = [
         other
         for other in others
         if other.vin != vehicle.vin
         and not other.label
-        and (other.brand or brand.name) == make
+        and _make(other, brand) == make
         and other.motorization == vehicle.motorization
     ]
     return f"{name} {vehicle.vin[-6:]}" if twins else name
 
 
-def device_info(vehicle: Vehicle, brand: Brand, others: Iterable[Vehicle] = ()) -> dr.DeviceInfo:
-    """The device of one vehicle, keyed by VIN (the API id may change)."""
-    model = vehicle.motorization
+def device_info(
+    vehicle: Vehicle,
+    brand: Brand,
+    others: Iterable[Vehicle] = (),
+    names: Mapping[str, str] | None = None,
+) -> dr.DeviceInfo:
+    """The device of one vehicle, keyed by VIN (the API id may change).
+
+    The model is the API's model name (``label``) where it sends one, with the motorization in
+    brackets; else the motorization alone, translated.
+    """
+    names = names or {}
+    motorization = _motorization(vehicle, names)
+    model = motorization
     if vehicle.label:
-        model = f"{vehicle.label} ({vehicle.motorization})" if model else vehicle.label
+        model = f"{vehicle.label} ({motorization})" if motorization else vehicle.label
     return dr.DeviceInfo(
         identifiers={(DOMAIN, vehicle.vin)},
-        manufacturer=vehicle.brand or brand.name,
+        manufacturer=_make(vehicle, brand),
         model=model,
-        name=vehicle_name(vehicle, brand, others),
+        name=vehicle_name(vehicle, brand, others, names),
         serial_number=vehicle.vin,
     )
 
 
 def async_sync_devices(
-    hass: HomeAssistant, entry_id: str, brand: Brand, vehicles: Mapping[str, Vehicle]
+    hass: HomeAssistant,
+    entry_id: str,
+    brand: Brand,
+    vehicles: Mapping[str, Vehicle],
+    names: Mapping[str, str] | None = None,
 ) -> None:
     """Keep each device's name and model current; drop the devices of departed cars."""
     registry = dr.async_get(hass)
     for vehicle in vehicles.values():
         registry.async_get_or_create(
-            config_entry_id=entry_id, **device_info(vehicle, brand, vehicles.values())
+            config_entry_id=entry_id, **device_info(vehicle, brand, vehicles.values(), names)
         )
     for device in dr.async_entries_for_config_entry(registry, entry_id):
         vins = {key for domain, key in device.identifiers if domain == DOMAIN}

@@ -65,7 +65,9 @@ class PSAEntity(CoordinatorEntity[PSADataUpdateCoordinator]):
         data = self.vehicle_data
         if data is not None:
             vehicles = [other.vehicle for other in coordinator.data.values()]
-            self._attr_device_info = device_info(data.vehicle, coordinator.brand, vehicles)
+            self._attr_device_info = device_info(
+                data.vehicle, coordinator.brand, vehicles, coordinator.motorization_names
+            )
         else:
             self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, vin)})
         self._update_state(data)

@@ -28,12 +28,14 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
 
+from .api.alerts import KNOWN_ALERTS, NO_ALERT, OTHER_ALERT, main_alert
 from .api.derived import (
     ELECTRIC,
     FUEL,
     active_alerts,
     charging_end_time,
     delayed_charge_start,
+    driving,
     last_update,
     snake,
 )
@@ -98,6 +100,17 @@ _ACCELERATION = status(lambda s: s.kinetic.acceleration if s.kinetic else None)
 _SIGNAL = status(lambda s: s.position.signal_quality if s.position else None)
 
 
+def _instant_consumption(data: VehicleData) -> float | None:
+    """The instant consumption while driving; unknown while the car stands or is switched off.
+
+    A parked car keeps sending its last reading (often 0.0): that only says "not driving".
+    """
+    consumption = _CONSUMPTION_INSTANT(data)
+    if consumption is None or not driving(data.status):
+        return None
+    return consumption
+
+
 def _service_days(data: VehicleData) -> int | None:
     """Days before the next service."""
     return data.maintenance.days_before if data.maintenance else None
@@ -115,6 +128,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="battery_level",
         translation_key="battery_level",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.BATTERY,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
@@ -152,12 +166,14 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         value_fn=enum(charging(lambda charging: charging.mode)),
     ),
     PSASensorEntityDescription(
-        # The API's charging rate is range gained per hour, not power.
+        # The API's charging rate is range gained per hour, not power: named "Range added per
+        # hour", in km/h but without the speed device class (it is no speed, and must not be
+        # converted or graphed as one).
         key="charging_rate",
         translation_key="charging_rate",
-        device_class=SensorDeviceClass.SPEED,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=0,
         energy=ELECTRIC,
         exists_fn=_ELECTRIC_BLOCK,
         value_fn=charging(lambda charging: charging.rate),
@@ -226,6 +242,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="battery_health",
         translation_key="battery_health",
+        suggested_display_precision=0,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -237,6 +254,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="fuel_level",
         translation_key="fuel_level",
+        suggested_display_precision=0,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         energy=FUEL,
@@ -273,11 +291,12 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         suggested_display_precision=1,
         energy=FUEL,
         exists_fn=value_reported(_CONSUMPTION_INSTANT),
-        value_fn=_CONSUMPTION_INSTANT,
+        value_fn=_instant_consumption,
     ),
     PSASensorEntityDescription(
         key="coolant_temperature",
         translation_key="coolant_temperature",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -290,6 +309,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="oil_temperature",
         translation_key="oil_temperature",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -314,6 +334,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="outside_temperature",
         translation_key="outside_temperature",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.TEMPERATURE,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTemperature.CELSIUS,
@@ -323,6 +344,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="speed",
         translation_key="speed",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.SPEED,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
@@ -333,6 +355,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="acceleration",
         translation_key="acceleration",
+        suggested_display_precision=1,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement="m/s²",
         entity_registry_enabled_default=False,
@@ -360,6 +383,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="aux_battery",
         translation_key="aux_battery",
+        suggested_display_precision=0,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         entity_category=EntityCategory.DIAGNOSTIC,
@@ -380,6 +404,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="gps_signal_quality",
         translation_key="gps_signal_quality",
+        suggested_display_precision=0,
         state_class=SensorStateClass.MEASUREMENT,
         entity_category=EntityCategory.DIAGNOSTIC,
         entity_registry_enabled_default=False,
@@ -397,6 +422,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
     PSASensorEntityDescription(
         key="service_days",
         translation_key="service_days",
+        suggested_display_precision=0,
         device_class=SensorDeviceClass.DURATION,
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.DAYS,
@@ -420,6 +446,15 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         exists_fn=lambda data: data.alerts is not None,
         value_fn=_active_alert_count,
         attr_fn=_alerts_attributes,
+    ),
+    PSASensorEntityDescription(
+        # The active alerts in the user's language: the count above cannot say which.
+        key="main_alert",
+        translation_key="main_alert",
+        device_class=SensorDeviceClass.ENUM,
+        options=[*KNOWN_ALERTS, OTHER_ALERT, NO_ALERT],
+        exists_fn=lambda data: data.alerts is not None,
+        value_fn=lambda data: main_alert(data.alerts),
     ),
 )
 

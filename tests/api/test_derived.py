@@ -13,6 +13,7 @@ from custom_components.psa_connected_car.api.derived import (
     active_alerts,
     charging_end_time,
     delayed_charge_start,
+    driving,
     is_active,
     last_update,
     location_accuracy,
@@ -208,3 +209,28 @@ def test_is_active(status: VehicleStatus | None, active: bool) -> None:
 )
 def test_location_accuracy(kind: str | None, accuracy: int) -> None:
     assert location_accuracy(Position(latitude=1.0, longitude=2.0, type=kind)) == accuracy
+
+
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (None, False),
+        (VehicleStatus(), False),  # no ignition reading
+        (VehicleStatus(ignition=Ignition(type="Stop"), kinetic=Kinetic(speed=40.0)), False),
+        (VehicleStatus(ignition=Ignition(type=None)), False),
+        (VehicleStatus(ignition=Ignition(type="Start")), True),  # no kinetic block
+        (VehicleStatus(ignition=Ignition(type="Start"), kinetic=Kinetic(speed=0.0)), False),
+        (VehicleStatus(ignition=Ignition(type="Start"), kinetic=Kinetic(speed=52.0)), True),
+        # Speed wins over the moving flag; without a speed the flag decides.
+        (
+            VehicleStatus(ignition=Ignition(type="Start"), kinetic=Kinetic(speed=0.0, moving=True)),
+            False,
+        ),
+        (VehicleStatus(ignition=Ignition(type="StartUp"), kinetic=Kinetic(moving=False)), False),
+        (VehicleStatus(ignition=Ignition(type="StartUp"), kinetic=Kinetic(moving=True)), True),
+        (VehicleStatus(ignition=Ignition(type="StartUp"), kinetic=Kinetic()), True),
+    ],
+)
+def test_driving(status: VehicleStatus | None, expected: bool) -> None:
+    """Only a car whose ignition is on and that is not standing still is driving."""
+    assert driving(status) is expected

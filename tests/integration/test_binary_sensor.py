@@ -122,7 +122,15 @@ def test_openings_only_where_reported() -> None:
 
 def test_disabled_by_default() -> None:
     disabled = {d.key for d in BINARY_SENSORS if d.entity_registry_enabled_default is False}
-    assert disabled == {"rear_window", "roof_window", "alarm", "daylight"}
+    # charging and preconditioning repeat the enabled status sensors (see binary_sensor.py).
+    assert disabled == {
+        "charging",
+        "preconditioning",
+        "rear_window",
+        "roof_window",
+        "alarm",
+        "daylight",
+    }
 
 
 async def test_no_charging_entities_on_a_thermal_car(

@@ -261,9 +261,10 @@ async def test_device_names(
         assert entry is not None
         return entry
 
-    assert (device(VIN_1).name, device(VIN_1).model) == ("e-208", "e-208 (Electric)")
+    # The API's model name: "<brand> <model>", the motorization in the model.
+    assert (device(VIN_1).name, device(VIN_1).model) == ("Peugeot e-208", "e-208 (Electric)")
     assert (device(VIN_2).name, device(VIN_2).model) == ("Peugeot 000002", None)
-    assert device(VIN_2).manufacturer == "Peugeot"  # the configured brand
+    assert device(VIN_2).manufacturer == "Peugeot"  # no brand from the API: the VIN's (VR3)
     # Two unnamed cars of the same kind get their VIN tail.
     assert device(VIN_3).name == "Peugeot Electric 000003"
     assert device("VR3TESTCAR0000004").name == "Peugeot Electric 000004"
@@ -326,3 +327,42 @@ async def test_a_reported_break_fails_the_test(
     assert reports
     assert all("custom integration 'psa_connected_car'" in report for report in reports)
     assert "update listener" in reports[0]
+
+
+@pytest.mark.parametrize(
+    ("language", "names", "models"),
+    [
+        (
+            "fr",
+            ["Peugeot Électrique", "Peugeot Hybride", "Peugeot Thermique"],
+            ["Électrique", "Hybride", "Thermique"],
+        ),
+        (
+            "en",
+            ["Peugeot Electric", "Peugeot Hybrid", "Peugeot Combustion engine"],
+            ["Electric", "Hybrid", "Combustion engine"],
+        ),
+    ],
+)
+async def test_device_motorization_in_the_users_language(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    language: str,
+    names: list[str],
+    models: list[str],
+) -> None:
+    """Without a model name from the API, name and model say the motorization, translated."""
+    hass.config.language = language
+    mock_psa.vehicles = [
+        make_vehicle(VIN_1, motorization="Electric"),
+        make_vehicle(VIN_2, motorization="Hybrid"),
+        make_vehicle(VIN_3, motorization="Thermic"),
+    ]
+    mock_psa.statuses = {
+        vehicle.id: PSANoDataError(404, 40400, "No status") for vehicle in mock_psa.vehicles
+    }
+    await setup_integration(hass, mock_config_entry)
+    devices = [get_device(hass, vin) for vin in (VIN_1, VIN_2, VIN_3)]
+    assert [device.name for device in devices if device] == names
+    assert [device.model for device in devices if device] == models

@@ -135,7 +135,8 @@ async def test_no_data_yet(
     vin = await setup_vehicle(hass, mock_psa, mock_config_entry, None, motorization=motorization)
     states = states_by_key(hass, vin, "sensor")
     # Maintenance comes from its own endpoint (the mock serves it), alerts too (none).
-    assert set(states) == expected | common | {"service_days", "service_distance", "active_alerts"}
+    alerts = {"active_alerts", "main_alert"}
+    assert set(states) == expected | common | {"service_days", "service_distance"} | alerts
     for key in expected | common:
         assert states[key].state == STATE_UNKNOWN, key
 
@@ -280,6 +281,43 @@ async def test_alerts_attribute(
             "started_at": "2026-03-13T17:20:00+00:00",
         }
     ]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        ("thermal", STATE_UNKNOWN),  # parked, ignition off: its 6.4 means nothing
+        ("phev", "5.8"),  # driving at 92.5 km/h
+    ],
+)
+async def test_instant_consumption_only_while_driving(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    fixture: str,
+    expected: str,
+) -> None:
+    vin = load_vehicle(mock_psa, fixture)
+    await setup_integration(hass, mock_config_entry)
+    assert states_by_key(hass, vin, "sensor")["fuel_consumption_instant"].state == expected
+
+
+def test_charging_rate_is_range_per_hour_not_a_speed() -> None:
+    """km/h of range gained: no speed device class (no conversion to mph as a speed)."""
+    rate = next(d for d in SENSORS if d.key == "charging_rate")
+    assert rate.device_class is None
+    assert rate.native_unit_of_measurement == "km/h"
+    assert rate.suggested_display_precision == 0
+
+
+def test_display_precision_wherever_a_unit_invites_it() -> None:
+    """Every sensor with a unit says how many decimals to show (HA's default shows all)."""
+    missing = [
+        d.key
+        for d in SENSORS
+        if d.native_unit_of_measurement is not None and d.suggested_display_precision is None
+    ]
+    assert missing == []
 
 
 # --- Which vehicle gets which sensor ---------------------------------------------------------

@@ -83,6 +83,22 @@ def is_active(status: VehicleStatus | None) -> bool:
     return ignition is not None and ignition != "Stop"
 
 
+def driving(status: VehicleStatus | None) -> bool:
+    """Whether the car is being driven: ignition on and not standing still.
+
+    Standing still is a speed of 0 or ``moving`` false; without either reading the ignition
+    alone decides. A consumption read while not driving means nothing.
+    """
+    if status is None or status.ignition is None or status.ignition.type in (None, "Stop"):
+        return False
+    kinetic = status.kinetic
+    if kinetic is None:
+        return True
+    if kinetic.speed is not None:
+        return kinetic.speed > 0
+    return kinetic.moving is not False
+
+
 def charging_end_time(energy: Energy | None) -> datetime | None:
     """When the running charge ends: the block's own time plus the remaining time.
 
