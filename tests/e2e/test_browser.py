@@ -87,7 +87,12 @@ TRANSLATION = json.loads(
 # What the integration names things (the "cars" change of issue 12 renames devices and models):
 # the device names the success dialog suggests, one per simulated car, and an entity name that
 # shows on a car's device page once its data came in.
-EXPECTED_DEVICE_NAMES = ["Peugeot Electric", "Peugeot Hybrid", "Peugeot Thermic"]
+EXPECTED_DEVICE_NAMES = ["Peugeot Combustion engine", "Peugeot Electric", "Peugeot Hybrid"]
+INTEGRATION_NAME = json.loads(
+    (
+        Path(__file__).resolve().parents[2] / "custom_components" / DOMAIN / "manifest.json"
+    ).read_text(encoding="utf-8")
+)["name"]
 DEVICE_PAGE_ENTITY = "Battery level"
 ELECTRIC_VIN = "VR3SIMULATEDBEV01"
 
@@ -331,8 +336,8 @@ async def search_integration(page: Page, hass: HassProcess, shots: str | None) -
     # would trigger Home Assistant's keyboard shortcuts instead.
     search = page.get_by_placeholder("Search for a brand name")
     await search.wait_for()
-    await search.fill("PSA Connected")
-    entry = page.get_by_text("PSA Connected Car", exact=True)
+    await search.fill("Peugeot")  # what the owner of the demo car types: the brand
+    entry = page.get_by_text(INTEGRATION_NAME, exact=True)
     await entry.wait_for()
     if shots:
         await shot(page, f"{shots}-add-integration")
