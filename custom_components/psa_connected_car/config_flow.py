@@ -2,7 +2,13 @@
 
 The password grant is tried first. Where the identity server refuses it (the case for most
 accounts since 2024), or when the password is left empty, the user logs in on the brand's
-web page and pastes the code the page hands to the (absent) mobile app.
+web page and pastes the code the page hands to the (absent) mobile app. Before that web login
+the app credentials are checked (``PSAAuth.check_client``), and an account that is already
+configured is refused as soon as its e-mail is known.
+
+Secrets never go back to the frontend: no form suggests a password or a client secret, and
+where one is already known (reauthentication, reconfiguration, a form shown again after an
+error) leaving its field empty keeps it.
 """
 
 from __future__ import annotations
@@ -96,10 +102,14 @@ MAX_APP_CREDENTIAL = 1024
 
 # Entered on the credentials and reconfigure forms, and stored in the entry.
 CREDENTIAL_KEYS = (CONF_COUNTRY, CONF_CLIENT_ID, CONF_CLIENT_SECRET)
+# What a form may show again: never the client secret or the password.
+SUGGESTED_KEYS = (CONF_COUNTRY, CONF_CLIENT_ID, CONF_USERNAME)
 
 STEP_CREDENTIALS = "credentials"
 STEP_REAUTH_CONFIRM = "reauth_confirm"
 STEP_RECONFIGURE = "reconfigure"
+STEP_CODE = "authorization_code"
+STEP_CODE_REFUSED = "authorization_code_password_refused"  # the same, saying why
 
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
@@ -109,6 +119,11 @@ EMAIL_SELECTOR = TextSelector(
 )
 TEXT_SELECTOR = TextSelector()
 SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+# A number of seconds in steps of ten. The options step checks the ranges itself: the
+# selector's own error ("Value 5.0 is too small") does not say what is allowed.
+SECONDS_SELECTOR = NumberSelector(
+    NumberSelectorConfig(step=10, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+)
 
 BRAND_SCHEMA = vol.Schema(
     {
@@ -154,7 +169,8 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         """Start with nothing known: the brand comes first."""
         self._brand: Brand | None = None
         self._values: dict[str, Any] = {}  # country, username, client id and secret
-        self._password = ""
+        self._password = ""  # the one of the current login attempt
+        self._stored_password = ""  # the entry's, used when the field is left empty
         self._login_step = STEP_CREDENTIALS  # the form that edits what a login error concerns
         self._auth: PSAAuth | None = None
         self._request: AuthorizationRequest | None = None
@@ -210,6 +226,18 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Browser login: the user pastes the code (or the whole redirect address)."""
+        return await self._async_code_step(STEP_CODE, user_input)
+
+    async def async_step_authorization_code_password_refused(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Browser login because the servers refused the password: the same, saying why."""
+        return await self._async_code_step(STEP_CODE_REFUSED, user_input)
+
+    async def _async_code_step(
+        self, step: str, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Show the code form of ``step``; with input, trade the paste for tokens."""
         assert self._auth is not None
         if self._request is None:
             self._request = self._auth.create_authorization_request()
@@ -219,7 +247,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             if result is not None:
                 return result
         return self.async_show_form(
-            step_id="authorization_code",
+            step_id=step,
             data_schema=self.add_suggested_values_to_schema(CODE_SCHEMA, user_input),
             errors=errors,
             description_placeholders={
@@ -236,16 +264,33 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         """Show the form of ``step``; with input, take ``keys`` from it and log in."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            self._values.update({key: str(user_input[key]).strip() for key in keys})
-            result = await self._async_login(user_input.get(CONF_PASSWORD, ""), errors)
+            for key in keys:
+                value = str(user_input.get(key, "")).strip()
+                if value or key != CONF_CLIENT_SECRET or not self._values.get(key):
+                    self._values[key] = value  # an empty secret field keeps the known secret
+            if step == STEP_CREDENTIALS and self._account_configured():
+                return self.async_abort(reason="already_configured")
+            result = await self._async_login(str(user_input.get(CONF_PASSWORD) or ""), errors)
             if result is not None:
                 return result
         return self._show_login_form(step, errors)
 
+    def _account_configured(self) -> bool:
+        """Whether an entry has this brand and e-mail (any case): known before any request.
+
+        The identity token's subject stays the final check (``_async_finish``).
+        """
+        username = str(self._values[CONF_USERNAME]).casefold()
+        return any(
+            entry.data.get(CONF_BRAND) == self.brand.key
+            and str(entry.data.get(CONF_USERNAME, "")).casefold() == username
+            for entry in self._async_current_entries(include_ignore=False)
+        )
+
     def _show_login_form(self, step: str, errors: dict[str, str]) -> ConfigFlowResult:
-        """The form of a login step, filled with what is known."""
+        """The form of a login step, filled with what is known except the secrets."""
         self._login_step = step
-        suggested = {**self._values, CONF_PASSWORD: self._password}
+        suggested = {key: value for key, value in self._values.items() if key in SUGGESTED_KEYS}
         if CONF_COUNTRY not in suggested and self.hass.config.country in self.brand.countries:
             suggested[CONF_COUNTRY] = self.hass.config.country
         placeholders = {"brand": self.brand.name}
@@ -263,9 +308,11 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         if step == STEP_REAUTH_CONFIRM:
             return vol.Schema({vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR})
         country = {vol.Required(CONF_COUNTRY): _country_selector(self.brand)}
+        # A secret already known (the entry's, or one typed before an error) may be left empty.
+        secret = vol.Optional if self._values.get(CONF_CLIENT_SECRET) else vol.Required
         app = {
             vol.Required(CONF_CLIENT_ID): TEXT_SELECTOR,
-            vol.Required(CONF_CLIENT_SECRET): SECRET_SELECTOR,
+            secret(CONF_CLIENT_SECRET): SECRET_SELECTOR,
         }
         password = {vol.Optional(CONF_PASSWORD): PASSWORD_SELECTOR}
         if step == STEP_RECONFIGURE:
@@ -278,7 +325,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
         """Take the brand, account and app credentials of the entry being changed."""
         self._brand = BRANDS[data[CONF_BRAND]]
         self._values = {key: data[key] for key in (*CREDENTIAL_KEYS, CONF_USERNAME)}
-        self._password = data.get(CONF_PASSWORD) or ""
+        self._stored_password = data.get(CONF_PASSWORD) or ""
 
     def _new_auth(self) -> PSAAuth:
         """A login client for the values entered."""
@@ -291,30 +338,44 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
             idp_base_url=get_endpoints().idp_base_url,
         )
 
-    async def _async_login(self, password: str, errors: dict[str, str]) -> ConfigFlowResult | None:
+    async def _async_login(self, typed: str, errors: dict[str, str]) -> ConfigFlowResult | None:
         """Password grant, or the browser login when there is no password or it is refused.
 
+        An empty ``typed`` password means the stored one, if any. Before the browser login the
+        app credentials are checked, so that a wrong pair shows here, not after the web login.
         None, with ``errors`` filled, when the form must be shown again.
         """
         if any(len(self._values[key]) > MAX_APP_CREDENTIAL for key in APP_CREDENTIALS):
             errors["base"] = "invalid_client"  # could not even travel in a request header
             return None
+        password = typed or self._stored_password
         self._password = password
         self._auth = self._new_auth()
         self._request = None
         self._exchanged = None
-        if not password:
-            return await self.async_step_authorization_code()
+        code_step = self.async_step_authorization_code
+        if password:
+            try:
+                await self._auth.login_password(self._values[CONF_USERNAME], password)
+            except PSAPasswordGrantUnsupportedError:
+                LOGGER.debug("Password grant refused by the identity server; using the browser")
+                self._password = self._stored_password = ""
+                code_step = self.async_step_authorization_code_password_refused
+            except Exception as err:  # every failure becomes a form error
+                errors["base"] = _error_key(err)
+                if errors["base"] == "invalid_auth" and not typed:
+                    # The stored password is out of date: an empty field now means the browser.
+                    self._stored_password = ""
+                    errors["base"] = "stored_password_refused"
+                return None
+            else:
+                return await self._async_finish(AUTH_METHOD_PASSWORD, errors)
         try:
-            await self._auth.login_password(self._values[CONF_USERNAME], password)
-        except PSAPasswordGrantUnsupportedError:
-            LOGGER.debug("Password grant refused by the identity server; using the browser login")
-            self._password = ""
-            return await self.async_step_authorization_code()
+            await self._auth.check_client()
         except Exception as err:  # every failure becomes a form error
             errors["base"] = _error_key(err)
             return None
-        return await self._async_finish(AUTH_METHOD_PASSWORD, errors)
+        return await code_step()
 
     async def _async_exchange(self, pasted: str, errors: dict[str, str]) -> ConfigFlowResult | None:
         """Trade the pasted code for tokens; None, with ``errors`` filled, to ask again."""
@@ -415,18 +476,22 @@ class PSAOptionsFlow(OptionsFlowBase):
         """The active and parked intervals; the active one may not exceed the parked one."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            active = int(user_input[CONF_ACTIVE_INTERVAL])
-            parked = int(user_input[CONF_PARKED_INTERVAL])
-            if active > parked:
+            active = float(user_input[CONF_ACTIVE_INTERVAL])
+            parked = float(user_input[CONF_PARKED_INTERVAL])
+            if not ACTIVE_INTERVAL_RANGE[0] <= active <= ACTIVE_INTERVAL_RANGE[1]:
+                errors[CONF_ACTIVE_INTERVAL] = "active_interval_out_of_range"
+            if not PARKED_INTERVAL_RANGE[0] <= parked <= PARKED_INTERVAL_RANGE[1]:
+                errors[CONF_PARKED_INTERVAL] = "parked_interval_out_of_range"
+            if not errors and active > parked:
                 errors["base"] = "active_above_parked"
-            else:
+            if not errors:
                 return self.async_create_entry(
-                    data={CONF_ACTIVE_INTERVAL: active, CONF_PARKED_INTERVAL: parked}
+                    data={CONF_ACTIVE_INTERVAL: int(active), CONF_PARKED_INTERVAL: int(parked)}
                 )
         schema = vol.Schema(
             {
-                vol.Required(CONF_ACTIVE_INTERVAL): _seconds(ACTIVE_INTERVAL_RANGE),
-                vol.Required(CONF_PARKED_INTERVAL): _seconds(PARKED_INTERVAL_RANGE),
+                vol.Required(CONF_ACTIVE_INTERVAL): SECONDS_SELECTOR,
+                vol.Required(CONF_PARKED_INTERVAL): SECONDS_SELECTOR,
             }
         )
         suggested = {
@@ -439,17 +504,10 @@ class PSAOptionsFlow(OptionsFlowBase):
             step_id="init",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
+            description_placeholders={
+                "active_min": str(ACTIVE_INTERVAL_RANGE[0]),
+                "active_max": str(ACTIVE_INTERVAL_RANGE[1]),
+                "parked_min": str(PARKED_INTERVAL_RANGE[0]),
+                "parked_max": str(PARKED_INTERVAL_RANGE[1]),
+            },
         )
-
-
-def _seconds(bounds: tuple[int, int]) -> NumberSelector:
-    """A number of seconds within ``bounds``, in steps of ten."""
-    return NumberSelector(
-        NumberSelectorConfig(
-            min=bounds[0],
-            max=bounds[1],
-            step=10,
-            unit_of_measurement="s",
-            mode=NumberSelectorMode.BOX,
-        )
-    )

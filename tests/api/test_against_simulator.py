@@ -86,6 +86,20 @@ async def test_wrong_client_secret(simulator, make_client):
         await auth.login_password(DEMO_USERNAME, DEMO_PASSWORD)
 
 
+@pytest.mark.parametrize("password_grant", [True, False])
+async def test_client_check(simulator_factory, make_client, session, password_grant):
+    handle = await simulator_factory(SimulatorConfig(password_grant=password_grant))
+    auth, _, _ = await make_client(handle, login=False)
+    await auth.check_client()
+    assert auth.token is None
+    assert not handle.state.access_tokens  # nothing was issued
+    for changes in ({"client_secret": "wrong-secret"}, {"client_id": "wrong-id"}):
+        wrong, _, _ = await make_client(handle, login=False, **changes)
+        with pytest.raises(PSAInvalidClientError):
+            await wrong.check_client()
+    assert await token_requests(session, handle) == {**NO_REQUESTS, "refresh_token": 3}
+
+
 @pytest.mark.parametrize("refusal", ["unsupported_grant_type", "server_error"])
 async def test_password_grant_refused_by_the_server(simulator_factory, make_client, refusal):
     handle = await simulator_factory(

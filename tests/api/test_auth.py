@@ -13,6 +13,7 @@ import pytest
 from custom_components.psa_connected_car.api import (
     PSAAuthError,
     PSAConnectionError,
+    PSAInvalidClientError,
     PSARateLimitError,
     TokenSet,
 )
@@ -433,3 +434,88 @@ async def test_not_logged_in(make_auth: MakeAuth):
     for call in (auth.async_get_access_token, auth.refresh, lambda: auth.refresh_rejected("x")):
         with pytest.raises(PSAAuthError):
             await call()
+
+
+# The client check before a browser login ----------------------------------------------------
+
+
+async def test_client_check_is_a_refresh_grant_with_a_made_up_token(
+    fake_server: FakeServer, make_auth: MakeAuth
+):
+    fake_server.answer(TOKEN_PATH, 400, {"error": "invalid_grant", "error_description": "no"})
+    auth = make_auth(clock=Clock())
+    await auth.check_client()  # a good pair: the grant is refused, not the client
+    await auth.check_client()
+    first, second = fake_server.seen
+    assert (first.method, first.path, first.query) == (
+        "POST",
+        TOKEN_PATH,
+        {"realm": "clientsB2COpel"},
+    )
+    assert first.headers["Authorization"] == BASIC
+    assert set(first.form) == {"grant_type", "refresh_token", "scope"}
+    assert first.form["grant_type"] == "refresh_token"
+    assert first.form["scope"] == "openid profile"
+    assert first.form["refresh_token"] != second.form["refresh_token"]  # never a fixed value
+    assert len(first.form["refresh_token"]) >= 32
+    assert auth.token is None  # nothing was logged in
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (400, {"error": "invalid_grant"}),
+        (400, {"error": "unauthorized_client"}),  # the client is known, the grant not for it
+        (400, {"error": "invalid_request", "error_description": "Invalid realm"}),
+        (400, {"error": "invalid_scope"}),
+        (200, {"access_token": "at", "refresh_token": "rt"}),
+    ],
+)
+async def test_client_check_passes_when_only_the_grant_is_refused(
+    fake_server: FakeServer, make_auth: MakeAuth, status, body
+):
+    fake_server.answer(TOKEN_PATH, status, body)
+    auth = make_auth()
+    assert await auth.check_client() is None
+    assert auth.token is None
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "error"),
+    [
+        (
+            401,
+            {"error": "invalid_client", "error_description": "Client authentication failed"},
+            PSAInvalidClientError,
+        ),
+        (400, {"error": "invalid_client"}, PSAInvalidClientError),
+        (429, {"error": "slow_down"}, PSARateLimitError),
+        (500, {"error": "server_error"}, PSAConnectionError),
+        (400, {"error": "temporarily_unavailable"}, PSAConnectionError),
+        (503, "<html>maintenance</html>", PSAConnectionError),
+        (401, "<html>proxy</html>", PSAConnectionError),
+    ],
+)
+async def test_client_check_refusals(
+    fake_server: FakeServer, make_auth: MakeAuth, status, body, error
+):
+    fake_server.answer(TOKEN_PATH, status, body, {"Retry-After": "30"})
+    auth = make_auth()
+    with pytest.raises(error) as err:
+        await auth.check_client()
+    assert type(err.value) is error
+    assert "csecret" not in str(err.value)
+    if error is PSARateLimitError:
+        assert err.value.retry_after == 30
+
+
+async def test_client_check_counts_against_the_cap(fake_server: FakeServer, make_auth: MakeAuth):
+    fake_server.answer(TOKEN_PATH, 400, {"error": "invalid_grant"})
+    auth = make_auth(clock=Clock())
+    for _ in range(5):
+        await auth.check_client()
+    with pytest.raises(PSAAuthError):
+        await auth.login_password("someone@example.invalid", "pw")  # the sixth request
+    with pytest.raises(PSARateLimitError):
+        await auth.check_client()
+    assert len(fake_server.seen) == 6

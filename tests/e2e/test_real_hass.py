@@ -97,9 +97,10 @@ async def run_config_flow(
     }
     result = await send_json(session, "POST", flow, credentials, headers=hass.headers)
     if code_only:
-        # The simulator refuses the password grant like the real servers: the code step follows.
+        # The simulator refuses the password grant like the real servers: the code step follows,
+        # in its variant that says why.
         assert result["type"] == "form", result
-        assert result["step_id"] == "authorization_code", result
+        assert result["step_id"] == "authorization_code_password_refused", result
         authorize_url = result["description_placeholders"]["authorize_url"]
         redirect = await sign_in_on_authorize_page(session, authorize_url)
         result = await send_json(session, "POST", flow, {"code": redirect}, headers=hass.headers)
@@ -195,8 +196,17 @@ async def reconfigure(
         session, "POST", flows, {"handler": DOMAIN, "entry_id": entry_id}, headers=hass.headers
     )
     assert result["step_id"] == "reconfigure", result
+    # The frontend gets no secret to pre-fill: the secret and password fields come empty.
+    fields = {field["name"]: field for field in result["data_schema"]}
+    assert fields["client_id"]["description"]["suggested_value"] == DEMO["client_id"]
+    for secret in ("client_secret", "password"):
+        assert "suggested_value" not in (fields[secret].get("description") or {}), fields[secret]
+        assert fields[secret]["optional"], fields[secret]
+    assert DEMO["client_secret"] not in str(result)  # (the demo password, "demo", is everywhere)
     flow = f"{flows}/{result['flow_id']}"
-    app = {key: DEMO[key] for key in ("country", "client_id", "client_secret", "password")}
+    # Left empty, as a user who only changes the country: the stored secret (and password,
+    # with the password grant) are kept.
+    app = {key: DEMO[key] for key in ("country", "client_id")}
     result = await send_json(session, "POST", flow, app, headers=hass.headers)
     if code_only:
         assert result["step_id"] == "authorization_code", result

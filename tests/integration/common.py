@@ -146,6 +146,7 @@ class MockPSA:
     )
     alerts: list[Alert] | Exception = field(default_factory=list)
     login_errors: list[Exception] = field(default_factory=list)  # raised by the next logins
+    check_errors: list[Exception] = field(default_factory=list)  # by the next client checks
 
     def status_calls(self, vehicle_id: str | None = None) -> int:
         calls = self.client.get_status.await_args_list
@@ -186,10 +187,15 @@ def build_mock_psa() -> MockPSA:
         auth.token = TOKEN
         return TOKEN
 
+    async def _check_client() -> None:
+        if mock.check_errors:
+            raise mock.check_errors.pop(0)
+
     mock.auth_cls.side_effect = _new_auth
     auth.account_id = ACCOUNT_ID
     auth.login_password = AsyncMock(side_effect=_login)
     auth.login_code = AsyncMock(side_effect=_login)
+    auth.check_client = AsyncMock(side_effect=_check_client)
     auth.create_authorization_request = MagicMock(return_value=AUTH_REQUEST)
     auth.revoke = AsyncMock(return_value=None)
     client.get_vehicles = AsyncMock(side_effect=lambda: _answer(list(mock.vehicles)))

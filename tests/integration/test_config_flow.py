@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.psa_connected_car.api.exceptions import (
     PSAApiError,
@@ -49,6 +50,14 @@ CREDENTIALS = {
     "client_secret": CLIENT_SECRET,
 }
 PASTED = f"{REDIRECT_URI}?code=0a1b2c3d-0000-4000-8000-000000000000&state=state-1"
+
+
+def required(result: FlowResult, key: str) -> bool:
+    """Whether the form's field ``key`` must be filled."""
+    for marker in result["data_schema"].schema:
+        if marker == key:
+            return isinstance(marker, vol.Required)
+    raise KeyError(key)
 
 
 def suggested(result: FlowResult, key: str) -> Any:
@@ -132,11 +141,29 @@ async def test_password_login_errors_then_recovery(
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "credentials"
     assert result["errors"] == {"base": key}
-    # Nothing typed is lost.
-    for field, value in CREDENTIALS.items():
-        assert suggested(result, field) == value
+    # Nothing typed is lost, but the secrets are not sent back to the browser.
+    for field in ("country", "username", "client_id"):
+        assert suggested(result, field) == CREDENTIALS[field]
+    assert suggested(result, "password") is None
+    assert suggested(result, "client_secret") is None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
     assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_an_empty_secret_field_keeps_the_secret_typed_before_an_error(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    result = await start(hass)
+    assert required(result, "client_secret")
+    mock_psa.login_errors = [PSAAuthError("wrong password")]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
+    assert result["errors"] == {"base": "invalid_auth"}
+    assert not required(result, "client_secret")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**CREDENTIALS, "client_secret": ""}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["data"]["client_secret"] == CLIENT_SECRET
 
 
 @pytest.mark.parametrize(
@@ -184,7 +211,9 @@ async def test_refused_password_grant_moves_to_the_code_step(
     result = await start(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
     assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "authorization_code"
+    # The step says why: its description starts with the refusal.
+    assert result["step_id"] == "authorization_code_password_refused"
+    mock_psa.auth.check_client.assert_awaited_once()
     assert result["description_placeholders"] == {
         "brand": "Peugeot",
         "authorize_url": AUTHORIZE_URL,
@@ -208,6 +237,7 @@ async def test_empty_password_goes_straight_to_the_code_step(
     )
     assert result["step_id"] == "authorization_code"
     mock_psa.auth.login_password.assert_not_awaited()
+    mock_psa.auth.check_client.assert_awaited_once()
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"code": PASTED})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["data"]["auth_method"] == "code"
@@ -247,6 +277,38 @@ async def test_code_errors_then_recovery(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.parametrize(
+    ("error", "key"),
+    [
+        (PSAInvalidClientError("refused"), "invalid_client"),
+        (PSARateLimitError("too many token requests", 600), "rate_limited"),
+        (PSAConnectionError("timeout"), "cannot_connect"),
+    ],
+)
+@pytest.mark.parametrize("password_refused", [False, True])
+async def test_client_check_before_the_browser_login(
+    hass: HomeAssistant, mock_psa: MockPSA, error: Exception, key: str, password_refused: bool
+) -> None:
+    """A wrong pair shows on the account form, before the user signs in on the web page."""
+    result = await start(hass)
+    mock_psa.check_errors = [error]
+    values = without_password(CREDENTIALS)
+    if password_refused:
+        mock_psa.login_errors = [PSAPasswordGrantUnsupportedError("unsupported")]
+        values = CREDENTIALS
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], values)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "credentials"
+    assert result["errors"] == {"base": key}
+    mock_psa.auth.create_authorization_request.assert_not_called()
+    assert suggested(result, "client_id") == CLIENT_ID
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], without_password(CREDENTIALS)
+    )
+    assert result["step_id"] == "authorization_code"
+    assert mock_psa.auth.check_client.await_count == 2
+
+
 async def test_refused_client_on_the_code_step_returns_to_the_credentials(
     hass: HomeAssistant, mock_psa: MockPSA
 ) -> None:
@@ -278,8 +340,36 @@ async def test_used_code_is_not_exchanged_twice(hass: HomeAssistant, mock_psa: M
     mock_psa.auth.login_code.assert_awaited_once()
 
 
-async def test_same_account_twice_aborts(hass: HomeAssistant, mock_psa: MockPSA) -> None:
+@pytest.mark.parametrize("username", [USERNAME, f" {USERNAME.upper()} "])
+@pytest.mark.parametrize("password", [PASSWORD, ""])
+async def test_same_account_twice_aborts_before_any_request(
+    hass: HomeAssistant, mock_psa: MockPSA, username: str, password: str
+) -> None:
     create_entry().add_to_hass(hass)
+    result = await start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**CREDENTIALS, "username": username, "password": password}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    mock_psa.auth_cls.assert_not_called()  # not even a login client
+
+
+async def test_same_e_mail_at_another_brand_is_another_account(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    create_entry(brand="citroen").add_to_hass(hass)
+    mock_psa.auth.account_id = "another-subject"
+    result = await start(hass)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+
+
+async def test_same_subject_under_another_e_mail_aborts(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    """The identity token's subject stays the final check (the e-mail may have changed)."""
+    create_entry(username="old-address@example.com").add_to_hass(hass)
     result = await start(hass)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], CREDENTIALS)
     assert result["type"] is FlowResultType.ABORT
@@ -302,7 +392,7 @@ async def start_reauth(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResul
 async def test_reauth_with_password(hass: HomeAssistant, mock_psa: MockPSA) -> None:
     entry = create_entry(token={**TOKEN.as_dict(), "refresh_token": "dead"}, password="old")
     result = await start_reauth(hass, entry)
-    assert suggested(result, "password") == "old"
+    assert suggested(result, "password") is None  # the stored one is never shown
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"password": "new password"}
     )
@@ -322,16 +412,47 @@ async def test_reauth_error_then_recovery(hass: HomeAssistant, mock_psa: MockPSA
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": "x"})
     assert result["step_id"] == "reauth_confirm"
     assert result["errors"] == {"base": "invalid_auth"}
-    assert suggested(result, "password") == "x"
+    assert suggested(result, "password") is None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": "y"})
     assert result["reason"] == "reauth_successful"
+
+
+async def test_reauth_with_an_empty_field_uses_the_stored_password(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    entry = create_entry(password="stored password")
+    result = await start_reauth(hass, entry)
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
+    assert result["reason"] == "reauth_successful"
+    mock_psa.auth.login_password.assert_awaited_once_with(USERNAME, "stored password")
+    assert entry.data["password"] == "stored password"
+
+
+async def test_reauth_refused_stored_password_then_the_browser(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    """Once the stored password is refused, an empty field means the browser login."""
+    entry = create_entry()
+    result = await start_reauth(hass, entry)
+    mock_psa.login_errors = [PSAAuthError("wrong")]
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": ""})
+    assert result["step_id"] == "reauth_confirm"
+    assert result["errors"] == {"base": "stored_password_refused"}
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": ""})
+    assert result["step_id"] == "authorization_code"
+    mock_psa.auth.login_password.assert_awaited_once()
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"code": PASTED})
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["auth_method"] == "code"
+    assert "password" not in entry.data
 
 
 async def test_reauth_with_code_drops_the_password(hass: HomeAssistant, mock_psa: MockPSA) -> None:
     entry = create_entry()
     result = await start_reauth(hass, entry)
+    mock_psa.login_errors = [PSAPasswordGrantUnsupportedError("unsupported")]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"password": ""})
-    assert result["step_id"] == "authorization_code"
+    assert result["step_id"] == "authorization_code_password_refused"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"code": PASTED})
     assert result["reason"] == "reauth_successful"
     assert entry.data["auth_method"] == "code"
@@ -343,7 +464,7 @@ async def test_reauth_refused_client_returns_to_the_reauth_form(
 ) -> None:
     entry = create_entry(auth_method="code", password=None)
     result = await start_reauth(hass, entry)
-    assert suggested(result, "password") == ""
+    assert suggested(result, "password") is None
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {})
     mock_psa.login_errors = [PSAInvalidClientError("refused")]
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"code": PASTED})
@@ -355,7 +476,7 @@ async def test_reauth_refused_client_returns_to_the_reauth_form(
 async def test_reauth_refuses_another_account(
     hass: HomeAssistant, mock_psa: MockPSA, password: str
 ) -> None:
-    entry = create_entry()
+    entry = create_entry(password=password or None)
     result = await start_reauth(hass, entry)
     mock_psa.auth.account_id = "someone-else"
     result = await hass.config_entries.flow.async_configure(
@@ -378,7 +499,10 @@ async def test_reconfigure_changes_country_and_app(hass: HomeAssistant, mock_psa
     assert result["step_id"] == "reconfigure"
     assert suggested(result, "country") == "FR"
     assert suggested(result, "client_id") == CLIENT_ID
-    assert suggested(result, "password") == PASSWORD
+    # No secret is sent to the browser; an empty field keeps the stored one.
+    assert suggested(result, "client_secret") is None
+    assert suggested(result, "password") is None
+    assert not required(result, "client_secret")
     mock_psa.login_errors = [PSAInvalidClientError("refused")]
     changes = {
         "country": "BE",
@@ -415,6 +539,23 @@ async def test_reconfigure_with_code(hass: HomeAssistant, mock_psa: MockPSA) -> 
     assert result["step_id"] == "authorization_code"
     result = await hass.config_entries.flow.async_configure(result["flow_id"], {"code": PASTED})
     assert result["reason"] == "reconfigure_successful"
+
+
+async def test_reconfigure_with_empty_fields_keeps_the_stored_secrets(
+    hass: HomeAssistant, mock_psa: MockPSA
+) -> None:
+    entry = create_entry()
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"country": "BE", "client_id": CLIENT_ID, "client_secret": "  "}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["country"] == "BE"
+    assert entry.data["client_secret"] == CLIENT_SECRET
+    assert entry.data["password"] == PASSWORD
+    assert mock_psa.auth_cls.call_args.args[2:] == ("BE", CLIENT_ID, CLIENT_SECRET)
+    mock_psa.auth.login_password.assert_awaited_once_with(USERNAME, PASSWORD)
 
 
 async def test_reconfigure_revokes_the_login_it_replaces(
@@ -487,16 +628,52 @@ async def test_options_flow(hass: HomeAssistant) -> None:
 
 
 @pytest.mark.parametrize(
-    "values",
+    ("values", "fields"),
     [
-        {CONF_ACTIVE_INTERVAL: 10, CONF_PARKED_INTERVAL: 600},
-        {CONF_ACTIVE_INTERVAL: 60, CONF_PARKED_INTERVAL: 7200},
+        ({CONF_ACTIVE_INTERVAL: 10, CONF_PARKED_INTERVAL: 600}, ("active_interval",)),
+        ({CONF_ACTIVE_INTERVAL: 610, CONF_PARKED_INTERVAL: 3600}, ("active_interval",)),
+        ({CONF_ACTIVE_INTERVAL: 60, CONF_PARKED_INTERVAL: 7200}, ("parked_interval",)),
+        ({CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 50}, ("parked_interval",)),
+        (
+            {CONF_ACTIVE_INTERVAL: -5, CONF_PARKED_INTERVAL: float("inf")},
+            ("active_interval", "parked_interval"),
+        ),
+        ({CONF_ACTIVE_INTERVAL: float("nan"), CONF_PARKED_INTERVAL: 600}, ("active_interval",)),
     ],
 )
-async def test_options_bounds(hass: HomeAssistant, values: dict[str, int]) -> None:
+async def test_options_bounds_name_the_range(
+    hass: HomeAssistant, values: dict[str, float], fields: tuple[str, ...]
+) -> None:
+    """Our error per field, with the range in the placeholders (not the selector's own)."""
+    entry = create_entry()
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    placeholders = {
+        "active_min": "30",
+        "active_max": "600",
+        "parked_min": "60",
+        "parked_max": "3600",
+    }
+    assert result["description_placeholders"] == placeholders
+    result = await hass.config_entries.options.async_configure(result["flow_id"], values)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {field: f"{field}_out_of_range" for field in fields}
+    assert result["description_placeholders"] == placeholders
+    assert entry.options == {}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 3600}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY  # the limits themselves are allowed
+    assert entry.options == {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 3600}
+
+
+async def test_options_refuse_what_is_not_a_number(hass: HomeAssistant) -> None:
     entry = create_entry()
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
     result = await hass.config_entries.options.async_init(entry.entry_id)
     with pytest.raises(InvalidData):
-        await hass.config_entries.options.async_configure(result["flow_id"], values)
+        await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_ACTIVE_INTERVAL: "soon", CONF_PARKED_INTERVAL: 600}
+        )

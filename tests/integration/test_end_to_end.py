@@ -83,7 +83,7 @@ async def test_code_world(
     monkeypatch.setenv("PSA_SIMULATOR_URL", handle.url)
     result = await start_flow(hass, handle)
     result = await hass.config_entries.flow.async_configure(result["flow_id"], credentials(handle))
-    assert result["step_id"] == "authorization_code"
+    assert result["step_id"] == "authorization_code_password_refused"  # saying why
     placeholders = result["description_placeholders"]
     assert placeholders["redirect_uri"] == handle.state.account.redirect_uri
 

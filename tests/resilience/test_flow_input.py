@@ -2,7 +2,8 @@
 
 Against the simulator (password grant on, so the credentials really reach the identity
 server). Input that the form's own schema refuses (an unknown brand or country, an
-interval out of range) is sent the way the frontend sends it, through the HTTP API.
+interval that is not a number) and intervals out of range are sent the way the frontend sends
+them, through the HTTP API.
 """
 
 from __future__ import annotations
@@ -99,6 +100,45 @@ async def test_bad_credentials(
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client_id": "wrong-client-id"},
+        {"client_secret": "wrong-secret"},
+        {"client_secret": UNICODE},
+        {"client_id": ""},
+    ],
+)
+async def test_a_wrong_client_is_refused_before_the_browser_login(
+    hass: HomeAssistant, rig: Rig, changes: dict[str, str]
+) -> None:
+    """Without a password (or with the password grant off), the app credentials are still
+    checked at the account step: the user learns before signing in on the web page."""
+    result = await credentials_form(hass)
+    result = await submit(hass, result["flow_id"], {**good(rig), "password": "", **changes})
+    assert result["step_id"] == "credentials"
+    assert only_error(result) == "invalid_client"
+    assert rig.sim.state.stats.token_requests["refresh_token"] == 1  # the one check
+    result = await submit(hass, result["flow_id"], {**good(rig), "password": ""})
+    assert result["step_id"] == "authorization_code"
+    rig.sim.state.set_password_grant(False)
+    result = await credentials_form(hass)
+    result = await submit(hass, result["flow_id"], {**good(rig), **changes})
+    assert only_error(result) == "invalid_client"
+
+
+async def test_a_configured_account_is_refused_at_once(hass: HomeAssistant, rig: Rig) -> None:
+    await rig.add_entry()
+    before = dict(rig.sim.state.stats.token_requests)
+    result = await credentials_form(hass)
+    result = await submit(
+        hass, result["flow_id"], {**good(rig), "username": good(rig)["username"].upper()}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert dict(rig.sim.state.stats.token_requests) == before  # no request at all
+
+
 async def test_whitespace_around_the_credentials_is_ignored(hass: HomeAssistant, rig: Rig) -> None:
     typed = ("username", "client_id", "client_secret")
     padded = {key: f"  {value}\t" for key, value in good(rig).items() if key in typed}
@@ -190,17 +230,34 @@ async def test_missing_required_field(http: Any, rig: Rig) -> None:
     [
         ({"active_interval": 5, "parked_interval": 600}, "active_interval"),
         ({"active_interval": 60, "parked_interval": 10**9}, "parked_interval"),
-        ({"active_interval": "soon", "parked_interval": 600}, "active_interval"),
+        ({"active_interval": 60, "parked_interval": -600}, "parked_interval"),
     ],
 )
-async def test_options_out_of_range(
+async def test_options_out_of_range_name_the_range(
     http: Any, rig: Rig, options: dict[str, Any], field: str
 ) -> None:
+    """Our error under the field, with the range; not the selector's "Value 5.0 is too small"."""
     entry = await rig.add_entry()
     _, body = await post(http, "options/flow", {"handler": entry.entry_id})
     status, body = await post(http, f"options/flow/{body['flow_id']}", options)
+    assert status == HTTPStatus.OK, body
+    assert body["type"] == "form"
+    assert body["errors"] == {field: f"{field}_out_of_range"}
+    assert body["description_placeholders"] == {
+        "active_min": "30",
+        "active_max": "600",
+        "parked_min": "60",
+        "parked_max": "3600",
+    }
+
+
+async def test_options_not_a_number(http: Any, rig: Rig) -> None:
+    entry = await rig.add_entry()
+    _, body = await post(http, "options/flow", {"handler": entry.entry_id})
+    options = {"active_interval": "soon", "parked_interval": 600}
+    status, body = await post(http, f"options/flow/{body['flow_id']}", options)
     assert status == HTTPStatus.BAD_REQUEST, body
-    assert field in str(body["errors"])
+    assert "active_interval" in str(body["errors"])
 
 
 async def test_active_interval_above_parked(hass: HomeAssistant, rig: Rig) -> None:

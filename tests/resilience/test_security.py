@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 from aiohttp.web_log import AccessLogger
 from homeassistant.config_entries import SOURCE_REAUTH, SOURCE_RECONFIGURE, ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult, FlowResultType
+from homeassistant.data_entry_flow import FlowHandler, FlowResult, FlowResultType
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 import pytest
@@ -82,6 +82,22 @@ class Secrets:
     def __init__(self) -> None:
         self.values: set[str] = {PASSWORD, CLIENT_SECRET}
         self.verifiers: list[str] = []
+        self.codes: set[str] = set()
+        self.forms: list[tuple[str, dict[str, Any]]] = []  # step id, what it pre-fills
+
+    def prefilled(self) -> dict[str, list[str]]:
+        """Per form shown, the secrets among its suggested values and defaults.
+
+        Authorization codes excepted: the code field gives the user's own paste back after an
+        error, so that it can be corrected (a code is single-use and lives a few minutes).
+        """
+        lasting = self.values - self.codes
+        return {
+            f"{index}:{step}": sorted(
+                f"{secret[:4]}…" for secret in lasting if secret in json.dumps(values, default=str)
+            )
+            for index, (step, values) in enumerate(self.forms)
+        }
 
     def watch(self, sim: SimulatorHandle, monkeypatch: pytest.MonkeyPatch) -> None:
         state = sim.state
@@ -95,6 +111,7 @@ class Secrets:
         def new_code(*args: Any, **kwargs: Any) -> Any:
             code = create_code(*args, **kwargs)
             self.values.add(code)
+            self.codes.add(code)
             return code
 
         monkeypatch.setattr(state, "issue_tokens", issue_tokens)
@@ -111,6 +128,21 @@ class Secrets:
             self.verifiers.append(request.code_verifier)
             return request
 
+        show_form = FlowHandler.async_show_form
+
+        def recorded_form(handler: FlowHandler, **kwargs: Any) -> Any:
+            schema = kwargs.get("data_schema")
+            values = {
+                str(marker): [
+                    (marker.description or {}).get("suggested_value"),
+                    marker.default() if callable(marker.default) else None,
+                ]
+                for marker in (schema.schema if schema is not None else {})
+            }
+            self.forms.append((str(kwargs.get("step_id")), values))
+            return show_form(handler, **kwargs)
+
+        monkeypatch.setattr(FlowHandler, "async_show_form", recorded_form)
         monkeypatch.setattr(PSAAuth, "_store", stored)
         monkeypatch.setattr(PSAAuth, "create_authorization_request", authorization_request)
 
@@ -191,7 +223,7 @@ async def every_flow(rig: Rig, secrets: Secrets) -> tuple[ConfigEntry, list[Any]
     flows = [f for f in hass.config_entries.flow.async_progress() if f["handler"] == DOMAIN]
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
     result = await configure(hass, flows[0]["flow_id"], {"password": PASSWORD})
-    assert result["step_id"] == "authorization_code"
+    assert result["step_id"] == "authorization_code_password_refused"
     url = result["description_placeholders"]["authorize_url"]
     redirect = await browser_login(rig.sim, url)
     forged = redirect.replace("state=", "state=x")
@@ -250,8 +282,14 @@ async def test_no_secret_anywhere(
     entry, errors = await every_flow(rig, secrets)
     assert len(secrets.verifiers) >= 2
     assert len(secrets.values) > 10
+    # Every login form was shown, several after an error (when a secret would be re-sent).
+    shown = [step for step, _ in secrets.forms]
+    assert shown.count("credentials") >= 3
+    assert {"reauth_confirm", "reconfigure", "authorization_code", "init"} <= set(shown)
+    assert shown.count("reconfigure") >= 2
 
     seen: dict[str, list[str]] = {}
+    seen |= {f"form {form}": found for form, found in secrets.prefilled().items()}
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
     seen["diagnostics"] = secrets.found_in(json.dumps(diagnostics))
     states = [state.as_dict() for state in hass.states.async_all()]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 
 from psa_simulator import SimulatorConfig
 from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from ..conftest import SimulatorFactory
 from .conftest import Clock
-from .helpers import REALM, api_get, basic, password_login, post_token
+from .helpers import REALM, REDIRECT_URI, api_get, basic, password_login, post_token
 
 DEAD = {"error": "invalid_grant", "error_description": "grant is invalid"}
 
@@ -65,6 +66,51 @@ async def test_refresh_errors(sim: SimulatorHandle, session: aiohttp.ClientSessi
     )
     assert (status, body["error"]) == (401, "invalid_client")
     assert (await post_token(session, sim, refresh(tokens["refresh_token"])))[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("form", "grant_error"),
+    [
+        (refresh("made-up-refresh-token"), (400, "invalid_grant")),  # the client check
+        ({"grant_type": "refresh_token"}, (400, "invalid_request")),
+        (
+            {"grant_type": "authorization_code", "code": "x", "redirect_uri": "https://x"},
+            (400, "redirect_uri_mismatch"),
+        ),
+        (
+            {"grant_type": "authorization_code", "code": "x", "redirect_uri": REDIRECT_URI},
+            (400, "invalid_grant"),
+        ),
+        ({"grant_type": "client_credentials"}, (400, "unsupported_grant_type")),
+        ({}, (400, "invalid_request")),
+        (refresh("made-up-refresh-token", realm="clientsB2COpel"), (400, "invalid_request")),
+    ],
+)
+async def test_the_client_is_authenticated_before_the_grant_is_looked_at(
+    sim: SimulatorHandle,
+    session: aiohttp.ClientSession,
+    form: dict[str, str],
+    grant_error: tuple[int, str],
+) -> None:
+    """Like the real (ForgeRock) servers: a wrong pair is refused whatever the grant."""
+    for authorization in (basic("x", "y"), basic(secret="wrong-secret"), "Bearer nothing"):
+        status, body = await post_token(session, sim, form, authorization=authorization)
+        assert (status, body["error"]) == (401, "invalid_client"), authorization
+    status, body = await post_token(session, sim, form)
+    assert (status, body["error"]) == grant_error
+    assert not sim.state.access_tokens
+
+
+async def test_the_client_check_with_the_password_grant_off(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    sim = await simulator_factory(SimulatorConfig(password_grant=False))
+    status, body = await post_token(session, sim, refresh("made-up-refresh-token"))
+    assert (status, body) == (400, DEAD)
+    status, body = await post_token(
+        session, sim, refresh("made-up-refresh-token"), authorization=basic(secret="wrong")
+    )
+    assert (status, body["error"]) == (401, "invalid_client")
 
 
 async def test_old_access_token_keeps_working_until_it_expires(

@@ -1,5 +1,8 @@
 """OAuth2 with the brands' identity servers: password grant, authorization code, refresh, revoke.
 
+Before a browser login, ``check_client`` asks the identity server whether it accepts the app
+credentials, so that a wrong client id or secret shows before the user signs in on the web page.
+
 The login must never be lost: every new token set is handed to ``on_token_update`` (and
 awaited) before it is used or returned, only one refresh is ever in flight, and the identity
 server is asked at most ``TOKEN_REQUEST_LIMIT`` times per ``TOKEN_REQUEST_WINDOW`` seconds.
@@ -185,6 +188,29 @@ class PSAAuth:
         }
         return await self._store(await self._token_request("authorization_code", form))
 
+    async def check_client(self) -> None:
+        """Whether the identity server accepts the client id and secret, without logging in.
+
+        A refresh grant with a made-up token: OAuth servers authenticate the client before
+        they look at the grant, so a wrong pair gets ``invalid_client`` and a good one a refusal
+        of the grant (``invalid_grant``). Raises ``PSAInvalidClientError`` for a wrong pair,
+        ``PSARateLimitError`` or ``PSAConnectionError`` when the server cannot tell now; it
+        counts against the token request budget like any token request.
+        """
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": f"client-check-{secrets.token_urlsafe(24)}",  # never a real one
+            "scope": SCOPE,
+        }
+        status, headers, body = await self._post_token("client check", form)
+        if status == 200:
+            return  # cannot happen with a made-up token; the pair was accepted all the same
+        error = _token_error("refresh_token", status, body, headers, self._clock)
+        if isinstance(error, PSAInvalidClientError | PSARateLimitError | PSAConnectionError):
+            raise error
+        # Any other refusal (invalid_grant, or another OAuth error about the grant) comes
+        # after the client was authenticated.
+
     # Keeping the login alive ------------------------------------------------------------
 
     async def async_get_access_token(self) -> str:
@@ -290,6 +316,15 @@ class PSAAuth:
     async def _token_request(
         self, grant: str, form: dict[str, str], previous_refresh: str | None = None
     ) -> TokenSet:
+        status, headers, body = await self._post_token(grant, form)
+        if status != 200:
+            raise _token_error(grant, status, body, headers, self._clock)
+        return self._token_from(body, previous_refresh)
+
+    async def _post_token(
+        self, grant: str, form: dict[str, str]
+    ) -> tuple[int, Mapping[str, str], Any]:
+        """One request to the token endpoint, within the budget: status, headers and body."""
         self._check_request_budget()
         # The seed's password grant carries the realm in the form; the others in the query.
         params = {} if grant == "password" else {"realm": self.brand.realm}
@@ -306,9 +341,7 @@ class PSAAuth:
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PSAConnectionError(f"Identity server unreachable: {type(err).__name__}") from err
         _LOGGER.debug("Token request (%s grant) answered HTTP %s", grant, status)
-        if status != 200:
-            raise _token_error(grant, status, body, headers, self._clock)
-        return self._token_from(body, previous_refresh)
+        return status, headers, body
 
     def _token_from(self, body: Any, previous_refresh: str | None) -> TokenSet:
         data = body if isinstance(body, dict) else {}
