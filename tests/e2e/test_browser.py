@@ -96,16 +96,6 @@ INTEGRATION_NAME = json.loads(
 DEVICE_PAGE_ENTITY = "Battery level"
 ELECTRIC_VIN = "VR3SIMULATEDBEV01"
 
-# Where the dialog reports a wrong client ID or secret.
-# AFTER_PASTE (today): the pair is only checked when the pasted code is exchanged, so the code
-# step and the web login come first, and the account form comes back with the error after the
-# paste. ACCOUNT_STEP: the account form shows the error on its own submit, before any web login.
-# Set WRONG_CLIENT_SHOWN = ACCOUNT_STEP once the config flow checks the pair at the account step
-# (the "flow" change of issue 12).
-AFTER_PASTE = "after the paste"
-ACCOUNT_STEP = "on the account step"
-WRONG_CLIENT_SHOWN = AFTER_PASTE
-
 # Home Assistant's own text for some of our aborts (see expect_abort).
 HA_ABORT_TEXTS = {"reconfigure_successful": "Reconfiguration was successful"}
 
@@ -487,17 +477,13 @@ async def test_add_then_reconfigure(
 
 
 async def test_wrong_client_secret(hass: HassProcess, page: Page) -> None:
-    """A mistyped client secret: the account form comes back with the error; with the right
-    one, the login goes on. Where the error shows is WRONG_CLIENT_SHOWN."""
+    """A mistyped client secret: the account form itself shows the error on submit, before any
+    web login (no login link anywhere yet); with the right one, the login goes on."""
     try:
         await log_in(page, hass)
         await search_integration(page, hass, None)
         await choose_brand(page, None)
         await fill_account(page, None, client_secret=DEMO["client_secret"] + "x")
-        if WRONG_CLIENT_SHOWN == AFTER_PASTE:
-            await expect_code_step(page, "w1")
-            copied, _ = await sign_in_and_copy_address(page, "w2")
-            await paste(page, copied, None)
         await expect_account_step(page)
         await expect_error(page, "invalid_client")
         assert await login_link(page).count() == 0
