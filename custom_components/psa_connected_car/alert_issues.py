@@ -13,20 +13,18 @@ from collections.abc import Mapping
 
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
-from homeassistant.helpers.translation import async_get_translations
 
 from .api.alerts import action_alert_types
 from .api.models import VehicleData
 from .const import DOMAIN
+from .texts import async_load_texts
 
 ISSUE_VEHICLE_ALERT = "vehicle_alert"
 
 
 async def async_load_alert_names(hass: HomeAssistant) -> dict[str, str]:
     """The alerts' names in Home Assistant's language, by snake_case type."""
-    texts = await async_get_translations(hass, hass.config.language, "entity", {DOMAIN})
-    prefix = f"component.{DOMAIN}.entity.sensor.main_alert.state."
-    return {key.removeprefix(prefix): text for key, text in texts.items() if key.startswith(prefix)}
+    return await async_load_texts(hass, "entity", "sensor.main_alert.state.")
 
 
 def _issue_id(entry_id: str, vin: str, kind: str) -> str:

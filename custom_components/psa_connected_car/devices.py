@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr
-from homeassistant.helpers.translation import async_get_translations
 
 from .api.brands import Brand
 from .api.models import Vehicle
 from .api.vehicle_models import make_from_vin
 from .const import DOMAIN, LOGGER
+from .texts import async_load_texts
 
 # Device model and name in the user's language: Home Assistant translates a device's *name*
 # (DeviceInfo translation_key) but never its *model*, and our fallback model is the
@@ -24,13 +24,7 @@ MOTORIZATION_KEY_PREFIX = "motorization_"
 
 async def async_load_motorization_names(hass: HomeAssistant) -> dict[str, str]:
     """The motorizations' names in Home Assistant's language, by lower-case API value."""
-    texts = await async_get_translations(hass, hass.config.language, "device", {DOMAIN})
-    prefix = f"component.{DOMAIN}.device.{MOTORIZATION_KEY_PREFIX}"
-    return {
-        key.removeprefix(prefix).removesuffix(".name"): text
-        for key, text in texts.items()
-        if key.startswith(prefix) and key.endswith(".name")
-    }
+    return await async_load_texts(hass, "device", MOTORIZATION_KEY_PREFIX, ".name")
 
 
 def _motorization(vehicle: Vehicle, names: Mapping[str, str]) -> str | None:
