@@ -6,8 +6,10 @@ from dataclasses import dataclass
 import logging
 import os
 from typing import Final
+from urllib.parse import urlsplit
 
 from .api.brands import API_BASE_URL
+from .api.remote.models import MQTT_HOST, MQTT_PORT, OTP_URL, REMOTE_API_BASE_URL
 
 DOMAIN: Final = "psa_connected_car"
 LOGGER = logging.getLogger(__package__)
@@ -36,6 +38,8 @@ ACTIVE_WINDOW: Final = 600  # a car whose data changed this recently counts as a
 DEFAULT_RATE_LIMIT_WAIT: Final = 300  # when a 429 gives no Retry-After
 
 ENV_SIMULATOR_URL: Final = "PSA_SIMULATOR_URL"
+ENV_SIMULATOR_MQTT: Final = "PSA_SIMULATOR_MQTT"  # host:port of the simulator's broker
+ENV_SIMULATOR_CA_FILE: Final = "PSA_SIMULATOR_CA_FILE"  # the CA that signed its certificate
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +49,30 @@ class Endpoints:
     idp_base_url: str | None  # None: the brand's own identity server
     api_base_url: str
     simulator: bool
+    remote_api_base_url: str = REMOTE_API_BASE_URL
+    otp_url: str = OTP_URL
+    mqtt_host: str = MQTT_HOST
+    mqtt_port: int = MQTT_PORT
+    mqtt_ca_file: str | None = None  # None: the system's CAs
 
 
 def get_endpoints() -> Endpoints:
-    """Read ``PSA_SIMULATOR_URL``: when set, identity and API both point at the simulator."""
+    """Read ``PSA_SIMULATOR_URL``: when set, everything points at the simulator.
+
+    Its broker is at ``PSA_SIMULATOR_MQTT`` (``host:port``, default the simulator's host and
+    port 8766), with the CA of ``PSA_SIMULATOR_CA_FILE``.
+    """
     url = os.environ.get(ENV_SIMULATOR_URL, "").strip().rstrip("/")
-    if url:
-        return Endpoints(idp_base_url=url, api_base_url=f"{url}/connectedcar/v4", simulator=True)
-    return Endpoints(idp_base_url=None, api_base_url=API_BASE_URL, simulator=False)
+    if not url:
+        return Endpoints(idp_base_url=None, api_base_url=API_BASE_URL, simulator=False)
+    host, _, port = os.environ.get(ENV_SIMULATOR_MQTT, "").strip().rpartition(":")
+    return Endpoints(
+        idp_base_url=url,
+        api_base_url=f"{url}/connectedcar/v4",
+        simulator=True,
+        remote_api_base_url=url,
+        otp_url=f"{url}/iwws/MAC",
+        mqtt_host=host or (urlsplit(url).hostname or "127.0.0.1"),
+        mqtt_port=int(port) if port.isdigit() else 8766,
+        mqtt_ca_file=os.environ.get(ENV_SIMULATOR_CA_FILE) or None,
+    )

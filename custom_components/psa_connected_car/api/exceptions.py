@@ -63,3 +63,37 @@ class PSAApiError(PSAError):
 
 class PSANoDataError(PSAApiError):
     """404 with code 40400: the vehicle has no data for this endpoint (not a failure)."""
+
+
+class PSAPairingError(PSAError):
+    """The remote-commands pairing (SMS + PIN) failed; ``code`` says why, for the UI.
+
+    ``access`` (NOK:ACCESS), ``code`` (NOK:CODE), ``max_devices`` (NOK:MAXNBTOOLS),
+    ``blocked`` (NOK:NOK_BLOCKED), ``forbidden`` (NOK:FORBIDDEN), ``sn`` (NOK:SN),
+    ``no_customer_id`` (the account has no car association) or ``unknown``.
+    """
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        """``code`` is one of the documented keys; the message defaults to it."""
+        super().__init__(message or code)
+        self.code = code
+
+
+class PSARemoteAuthError(PSAError):
+    """The MQTT login is lost and no OTP code can mend it: pairing again is needed."""
+
+
+class PSACommandError(PSAError):
+    """A remote command did not succeed; ``reason`` is a key the UI translates.
+
+    ``asleep``, ``not_supported``, ``failed``, ``vin_error``, ``privacy``, ``duplicate``,
+    ``token``, ``timeout``, ``busy`` or ``not_connected``. ``code`` is the car's return code
+    when there was one, ``detail`` the name of its ``resp_data`` error when known.
+    """
+
+    def __init__(self, reason: str, code: str | None = None, detail: str | None = None) -> None:
+        """The reason key, the return code and the error detail (never a secret)."""
+        super().__init__(reason if code is None else f"{reason} (code {code})")
+        self.reason = reason
+        self.code = code
+        self.detail = detail
