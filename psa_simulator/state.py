@@ -31,6 +31,7 @@ from .const import (
     SimBrand,
 )
 from .demo import DEMO_USER, demo_vehicles
+from .remote.tokens import RemoteTokens
 from .vehicles import PayloadContext, ScenarioError, SimVehicle, make_vehicle_id, vehicle_from_spec
 
 GRANTS = ("password", "authorization_code", "refresh_token")
@@ -188,6 +189,7 @@ class SimulatorState:
             self.rate_limited_until = self.now() + self.faults.rate_limit_seconds
         self.forced_faults: deque[str] = deque()
         self.omit_embedded_calls = 0
+        self.remote_tokens = RemoteTokens(now=self.now)
 
     # --- clock ---------------------------------------------------------------------------
 
