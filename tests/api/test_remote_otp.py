@@ -472,3 +472,27 @@ def test_repr_shows_no_secret(session):
     assert repr(InWeboClient(session, url="http://127.0.0.1:1/iwws/MAC")) == (
         "InWeboClient(url='http://127.0.0.1:1/iwws/MAC')"
     )
+
+
+async def test_an_answer_in_pieces_is_read_whole(session, socket_enabled):
+    app = web.Application()
+
+    async def pieces(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        for part in ('<?xml version="1.0"?><ActionSetup><err>NOK:', "CODE</err>", "</ActionSetup>"):
+            await response.write(part.encode())
+            await asyncio.sleep(0.01)  # separate chunks on the wire
+        await response.write_eof()
+        return response
+
+    app.router.add_get("/iwws/MAC", pieces)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        client = InWeboClient(session, url=str(server.make_url("/iwws/MAC")), timeout=2)
+        with pytest.raises(PSAPairingError) as caught:
+            await client.activate("1", "2", "3")
+    finally:
+        await server.close()
+    assert caught.value.code == "code"

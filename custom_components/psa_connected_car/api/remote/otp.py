@@ -172,7 +172,7 @@ def oaep_encrypt_hex(modulus: int, data: bytes) -> str:
     return key.encrypt(data, oaep).hex()
 
 
-def parse_answer(raw: bytes) -> dict[str, str]:
+def parse_answer(raw: bytes | bytearray) -> dict[str, str]:
     """The root children of an answer as a dict; ValueError for anything else.
 
     The standard library's parser expands internal entities, so any DTD is refused before
@@ -348,14 +348,18 @@ class InWeboClient:
                 self.url, params=query, headers=headers, timeout=self._timeout
             ) as response:
                 status = response.status
-                raw = await response.content.read(MAX_ANSWER_BYTES + 1)
+                raw = bytearray()
+                async for chunk in response.content.iter_chunked(8192):
+                    raw += chunk
+                    if len(raw) > MAX_ANSWER_BYTES:
+                        break
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PSAConnectionError(f"inWebo unreachable: {type(err).__name__}") from err
         _LOGGER.debug("inWebo %s (%s) answered HTTP %s", action, mode, status)
         return _answer(action, mode, status, raw)
 
 
-def _answer(action: str, mode: str, status: int, raw: bytes) -> dict[str, str]:
+def _answer(action: str, mode: str, status: int, raw: bytes | bytearray) -> dict[str, str]:
     if status == 429:
         raise PSARateLimitError("inWebo: too many requests")
     if status >= 500:
@@ -388,17 +392,21 @@ def _count(value: str | None) -> int:
 def _synced(state: OtpState, answer: Mapping[str, str]) -> OtpState:
     """The state with what an answer carries: id, keys (decrypted under kma), Tsync, challenge."""
     kma = kma_of(state.pin, serial_of(state.device_id, state.iwalea))
-    changes: dict[str, str] = {}
+    k0, k1 = state.k0, state.k1
     try:
-        for field, name in (("K0", "k0"), ("K1", "k1")):
-            if answer.get(field):
-                changes[name] = aes_ecb_decrypt_hex(kma, answer[field])
+        if answer.get("K0"):
+            k0 = aes_ecb_decrypt_hex(kma, answer["K0"])
+        if answer.get("K1"):
+            k1 = aes_ecb_decrypt_hex(kma, answer["K1"])
         if answer.get("dK1"):
-            k1 = changes.get("k1", state.k1)
-            changes["k1"] = sha256_hex(f"{k1};{answer['dK1']}")[:32]
+            k1 = sha256_hex(f"{k1};{answer['dK1']}")[:32]
     except ValueError as err:
         raise PSAPairingError("unknown", "The inWebo keys are unusable") from err
-    for field, name in (("id", "iwid"), ("Tsync", "lastsync"), ("challenge", "challenge")):
-        if answer.get(field):
-            changes[name] = answer[field]
-    return dataclasses.replace(state, **changes)  # type: ignore[arg-type]  # str fields only
+    return dataclasses.replace(
+        state,
+        k0=k0,
+        k1=k1,
+        iwid=answer.get("id") or state.iwid,
+        lastsync=answer.get("Tsync") or state.lastsync,
+        challenge=answer.get("challenge") or state.challenge,
+    )
