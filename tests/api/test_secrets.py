@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import dataclasses
 import logging
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -16,10 +17,20 @@ from custom_components.psa_connected_car.api import (
     PSAError,
     TokenSet,
 )
+from custom_components.psa_connected_car.api.remote import (
+    InWeboClient,
+    OtpState,
+    PSARemoteApi,
+    RemoteToken,
+    RemoteTokenManager,
+    async_pair,
+)
 from psa_simulator import SimulatorConfig
 
 from .conftest import REVOKE_PATH, TOKEN_PATH, Answer, FakeServer
+from .inwebo_fake import inwebo  # noqa: F401 - the fixture
 from .test_against_simulator import browser_login
+from .test_remote_account import remote  # noqa: F401 - the fixture
 
 USERNAME = "owner@example.invalid"
 PASSWORD = "Pw-9f3e1c-Unique"
@@ -154,3 +165,92 @@ async def test_no_secret_in_logs_or_errors_on_every_error_path(
     assert len(fake_server.calls(TOKEN_PATH)) == 2 * len(token_answers) + 1
     assert any(record.name.startswith("custom_components") for record in caplog.records)
     assert not {secret for secret in secrets if secret in text}
+
+
+async def test_no_remote_secret_in_logs_errors_or_reprs(
+    session,
+    inwebo,  # noqa: F811
+    remote,  # noqa: F811
+    caplog,
+):
+    """Pairing, codes, MQTT tokens and their failures: PIN, SMS code, OTP state, tokens."""
+    caplog.set_level(logging.DEBUG)
+    pin, sms = "P1n-4e7a-Unique", "Sms-66f1-Unique"
+    inwebo.pin, inwebo.sms_code = pin, sms
+    remote.otp_codes = inwebo.codes
+    auth = PSAAuth(
+        session,
+        BRANDS["peugeot"],
+        "FR",
+        "cid",
+        CLIENT_SECRET,
+        token=TokenSet(access_token="oauth-0", refresh_token="rt", expires_at=time.time() + 3600),
+        idp_base_url=remote.url,
+    )
+    api = PSARemoteApi(session, auth, base_url=remote.url, timeout=2)
+    client = InWeboClient(session, url=inwebo.url, timeout=2)
+    errors: list[str] = []
+
+    async def expect_error(call: Callable[[], Awaitable[object]]) -> None:
+        with pytest.raises(PSAError) as err:
+            await call()
+        errors.extend((str(err.value), repr(err.value)))
+
+    await expect_error(lambda: client.activate("Sms-0000-Wrong", pin, "dev-secret-1"))
+    await expect_error(lambda: client.activate(sms, "P1n-0000-Wrong", "dev-secret-1"))
+    _, state, first = await async_pair(api, client, sms, pin, "dev-secret-1")
+    states = [state]
+    saved_tokens = [first]
+
+    async def save_otp(new: OtpState) -> None:
+        states.append(new)
+
+    async def save_token(new: RemoteToken) -> None:
+        saved_tokens.append(new)
+
+    tokens = RemoteTokenManager(
+        api, client, state, first, on_otp_update=save_otp, on_token_update=save_token
+    )
+    await tokens.async_force_refresh()  # refresh grant
+    remote.queue(
+        "/connectedcar/v4/virtualkey/remoteaccess/token",
+        (400, {"error": "invalid_grant", "error_description": "grant is invalid"}),
+        (200, {"access_token": "Mqtt-a9-Unique", "refresh_token": "Mqtt-r9-Unique"}),
+    )
+    await tokens.async_force_refresh()  # refused, minted with an OTP code
+    remote.queue(
+        "/connectedcar/v4/virtualkey/remoteaccess/token", (400, {"error": "invalid_grant"})
+    )
+    await expect_error(tokens.async_force_refresh)  # refused, the OTP code refused too
+    broken = RemoteTokenManager(
+        api,
+        client,
+        dataclasses.replace(tokens.otp, k1="ab" * 16),
+        None,
+        on_otp_update=save_otp,
+        on_token_update=save_token,
+    )
+    await expect_error(broken.async_get_access_token)  # NOK:ACCESS -> PSARemoteAuthError
+    exhausted = RemoteTokenManager(
+        api,
+        client,
+        dataclasses.replace(tokens.otp, used_at=(time.time(),) * 6),
+        None,
+        on_otp_update=save_otp,
+        on_token_update=save_token,
+    )
+    await expect_error(exhausted.async_get_access_token)
+
+    secrets = {pin, sms, "Mqtt-a9-Unique", "Mqtt-r9-Unique", *inwebo.codes}
+    for otp in states:
+        secrets |= {otp.pin, otp.iwalea, otp.k0, otp.k1, otp.secval}
+    for mqtt in saved_tokens:
+        secrets |= {mqtt.access_token, mqtt.refresh_token or ""}
+    reprs = [repr(value) for value in (*states, *saved_tokens, client, api, tokens, broken)]
+    reprs += [str(states[-1])]
+    ours = [record for record in caplog.records if record.name != "aiohttp.access"]
+    text = "\n".join([record.getMessage() for record in ours] + errors + reprs)
+    assert len(errors) == 2 * 5
+    assert any(record.name.endswith("remote.otp") for record in ours)
+    assert any(record.name.endswith("remote.tokens") for record in ours)
+    assert not {secret for secret in secrets if secret and secret in text}

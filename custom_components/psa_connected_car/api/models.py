@@ -11,7 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    # Not at run time: api.remote imports api.auth, which imports this module.
+    from .remote.models import PreconditioningProgram
 
 # Read-only, so it can be a dataclass default.
 EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -201,6 +205,8 @@ class Preconditioning:
     status: str | None = None  # Enabled, Disabled, Finished, Failure
     failure_cause: str | None = None
     starting_cause: str | None = None
+    # The four slots as the car reports them, sent back as they are by a command.
+    programs: tuple[PreconditioningProgram, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

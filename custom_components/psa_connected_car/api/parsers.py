@@ -43,6 +43,7 @@ from .models import (
     Vehicle,
     VehicleStatus,
 )
+from .remote.models import PreconditioningProgram
 
 _LOGGER = logging.getLogger(__name__)
 # The paths already logged, for the parse running in this context (see ``report_once``).
@@ -494,6 +495,43 @@ def _preconditioning(data: Mapping[str, Any]) -> Preconditioning | None:
         status=_str(air.get("status"), f"{path}.status"),
         failure_cause=_str(air.get("failureCause"), f"{path}.failureCause"),
         starting_cause=_str(air.get("startingCause"), f"{path}.startingCause"),
+        programs=_programs(air.get("programs"), f"{path}.programs"),
+    )
+
+
+_WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_SLOTS = range(1, 5)  # the command carries program1..program4
+
+
+def _programs(value: Any, path: str) -> tuple[PreconditioningProgram, ...]:
+    """The slots of ``programs[]`` in slot order; an unusable item is left out (logged)."""
+    found: dict[int, PreconditioningProgram] = {}
+    for item in _list(value):
+        program = _program(item, path)
+        if program is not None and program.slot not in found:
+            found[program.slot] = program
+    return tuple(found[slot] for slot in sorted(found))
+
+
+def _program(item: Any, path: str) -> PreconditioningProgram | None:
+    """``{slot, enabled, start: "PT5H40M", occurence: {day: ["Mon", ...]}}``."""
+    data = _map(item)
+    slot = _int(data.get("slot"), f"{path}.slot")
+    start = parse_duration(data.get("start"), f"{path}.start")
+    usable = start is not None and timedelta(0) <= start < timedelta(days=1)
+    if slot is None or slot not in _SLOTS or start is None or not usable:
+        _odd(path, item)
+        return None
+    minutes = int(start.total_seconds() // 60)
+    names = {day for day in _list(_dig(data, "occurence", "day")) if isinstance(day, str)}
+    if names - set(_WEEKDAYS):
+        _odd(f"{path}.occurence.day", sorted(names - set(_WEEKDAYS)))
+    return PreconditioningProgram(
+        slot=slot,
+        enabled=_bool(data.get("enabled"), f"{path}.enabled") is True,
+        hour=minutes // 60,
+        minute=minutes % 60,
+        days=tuple(day in names for day in _WEEKDAYS),
     )
 
 

@@ -3,6 +3,7 @@
 No Home Assistant import. See docs/ARCHITECTURE.md "Remote commands" for the contract.
 """
 
+from .account import PSARemoteApi, async_pair, mqtt_customer_id
 from .models import (
     MQTT_HOST,
     MQTT_PORT,
@@ -15,6 +16,8 @@ from .models import (
     PreconditioningProgram,
     RemoteToken,
 )
+from .otp import InWeboClient
+from .tokens import RemoteTokenManager
 
 __all__ = [
     "MQTT_HOST",
@@ -27,4 +30,12 @@ __all__ = [
     "OtpState",
     "PreconditioningProgram",
     "RemoteToken",
+]
+# Pairing, OTP codes and MQTT tokens.
+__all__ += [
+    "InWeboClient",
+    "PSARemoteApi",
+    "RemoteTokenManager",
+    "async_pair",
+    "mqtt_customer_id",
 ]
