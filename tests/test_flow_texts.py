@@ -81,7 +81,7 @@ def test_the_e_mail_is_never_a_mailto_link(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_options_name_their_ranges(language: str) -> None:
     options = load(language)["options"]
-    hints = options["step"]["init"]["data_description"]
+    hints = options["step"]["polling"]["data_description"]
     assert "{active_min}" in hints["active_interval"]
     assert "{active_max}" in hints["active_interval"]
     assert "{parked_min}" in hints["parked_interval"]

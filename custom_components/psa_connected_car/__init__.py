@@ -21,6 +21,7 @@ from .api.models import TokenSet
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
+from .remote_store import RemoteStore
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -86,7 +87,11 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """The integration is removed: revoke the refresh token (best effort, never raises)."""
+    """The integration is removed: its remote pairing goes, its refresh token is revoked.
+
+    The pairing holds the brand app's PIN; the revocation is best effort and never raises.
+    """
+    await RemoteStore(hass, entry.entry_id).async_remove()
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()

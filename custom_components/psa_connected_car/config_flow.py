@@ -14,12 +14,15 @@ error) leaving its field empty keeps it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import secrets
+import traceback
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import (
     SOURCE_REAUTH,
     SOURCE_RECONFIGURE,
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
 )
@@ -29,6 +32,7 @@ from homeassistant.const import (
     CONF_CODE,
     CONF_COUNTRY,
     CONF_PASSWORD,
+    CONF_PIN,
     CONF_TOKEN,
     CONF_USERNAME,
 )
@@ -59,13 +63,16 @@ from .api.auth import PSAAuth
 from .api.brands import BRANDS, Brand
 from .api.client import PSAClient
 from .api.exceptions import (
+    PSAApiError,
     PSAAuthError,
     PSAConnectionError,
     PSAError,
     PSAInvalidClientError,
     PSAInvalidCodeError,
+    PSAPairingError,
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
+    PSARemoteAuthError,
 )
 from .api.models import AuthorizationRequest, TokenSet
 from .compat import OptionsFlowBase
@@ -84,6 +91,7 @@ from .const import (
     PARKED_INTERVAL_RANGE,
     get_endpoints,
 )
+from .remote_store import RemoteStore
 
 # PSAInvalidCodeError.reason -> the error shown under the code field.
 CODE_ERRORS = {
@@ -110,6 +118,30 @@ STEP_REAUTH_CONFIRM = "reauth_confirm"
 STEP_RECONFIGURE = "reconfigure"
 STEP_CODE = "authorization_code"
 STEP_CODE_REFUSED = "authorization_code_password_refused"  # the same, saying why
+STEP_POLLING = "polling"
+STEP_REMOTE = "remote"
+STEP_REMOTE_REPAIR = "remote_repair"
+STEP_REMOTE_OFF = "remote_off"
+
+CONF_SMS_CODE = "sms_code"
+# PSAPairingError.code -> the error shown on the SMS form (or the intro, for no_customer_id).
+PAIRING_ERRORS = {
+    "access": "pairing_access",
+    "code": "pairing_code",
+    "max_devices": "pairing_max_devices",
+    "blocked": "pairing_blocked",
+    "forbidden": "pairing_forbidden",
+    "sn": "pairing_sn",
+    "no_customer_id": "no_customer_id",
+    "unknown": "pairing_unknown",
+}
+# Other failures of the SMS request or the pairing, in this order (subclasses first).
+REMOTE_ERRORS: tuple[tuple[type[Exception], str], ...] = (
+    (PSARemoteAuthError, "pairing_refused"),  # the first MQTT token was refused
+    (PSAAuthError, "auth_lost"),  # the account's own login: reauthentication
+    (PSARateLimitError, "rate_limited"),
+    (PSAConnectionError, "cannot_connect"),
+)
 
 PASSWORD_SELECTOR = TextSelector(
     TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="current-password")
@@ -138,6 +170,17 @@ BRAND_SCHEMA = vol.Schema(
     }
 )
 CODE_SCHEMA = vol.Schema({vol.Required(CONF_CODE): TEXT_SELECTOR})
+# The browser must not offer a saved password for the PIN, nor keep what is typed.
+SMS_SCHEMA = vol.Schema(
+    {
+        vol.Required(CONF_SMS_CODE): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.TEXT, autocomplete="one-time-code")
+        ),
+        vol.Required(CONF_PIN): TextSelector(
+            TextSelectorConfig(type=TextSelectorType.PASSWORD, autocomplete="off")
+        ),
+    }
+)
 
 
 def _error_key(err: Exception) -> str:
@@ -179,7 +222,7 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> PSAOptionsFlow:
-        """The polling intervals."""
+        """The polling intervals and the remote commands."""
         return PSAOptionsFlow()
 
     @property
@@ -466,13 +509,29 @@ class PSAConfigFlow(ConfigFlow, domain=DOMAIN):
 
 
 class PSAOptionsFlow(OptionsFlowBase):
-    """Polling intervals: while a car is active, and while it is parked.
+    """A menu: the polling intervals, and the pairing of remote commands.
 
-    A change reloads the entry (Home Assistant 2025.8+); older versions apply it through the
-    entry's update listener (see compat.py).
+    A change of the intervals reloads the entry (Home Assistant 2025.8+); older versions apply
+    it through the entry's update listener (see compat.py). The remote steps leave the options
+    as they are: they save the pairing in its own store, schedule a reload of the entry
+    themselves and end with an abort that says what happened.
+
+    A pairing costs the account one of a few device slots, so it is only ever started by the
+    user's submit: nothing here retries it. The PIN and the SMS code are never shown again,
+    never logged and never put in a placeholder.
     """
 
+    def __init__(self) -> None:
+        """Nothing is known until the user picks a step."""
+        self._api: Any = None  # PSARemoteApi, once the SMS was requested
+
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """What to change: the polling intervals or the remote commands."""
+        return self.async_show_menu(step_id="init", menu_options=[STEP_POLLING, STEP_REMOTE])
+
+    async def async_step_polling(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
         """The active and parked intervals; the active one may not exceed the parked one."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -501,7 +560,7 @@ class PSAOptionsFlow(OptionsFlowBase):
             **(user_input or {}),
         }
         return self.async_show_form(
-            step_id="init",
+            step_id="polling",
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders={
@@ -511,3 +570,161 @@ class PSAOptionsFlow(OptionsFlowBase):
                 "parked_max": str(PARKED_INTERVAL_RANGE[1]),
             },
         )
+
+    # Remote commands ---------------------------------------------------------------------
+
+    async def async_step_remote(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Not paired: what pairing needs, then the SMS. Paired: pair again or turn off."""
+        if self._coordinator() is None:
+            return self.async_abort(reason="not_loaded")
+        if user_input is None and await self._store().async_load() is not None:
+            return await self.async_step_remote_manage()
+        return await self._async_intro(STEP_REMOTE, user_input)
+
+    async def async_step_remote_manage(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Paired already: pair again, or turn remote commands off."""
+        return self.async_show_menu(
+            step_id="remote_manage",
+            menu_options=[STEP_REMOTE_REPAIR, STEP_REMOTE_OFF],
+            description_placeholders=self._app_placeholders(),
+        )
+
+    async def async_step_remote_repair(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pair again: the same steps; the new pairing replaces the stored one."""
+        if self._coordinator() is None:
+            return self.async_abort(reason="not_loaded")
+        return await self._async_intro(STEP_REMOTE_REPAIR, user_input)
+
+    async def async_step_remote_sms(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The code of the text message and the brand app's PIN: one pairing per submit."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            sms_code = str(user_input.get(CONF_SMS_CODE, "")).strip()
+            pin = str(user_input.get(CONF_PIN, "")).strip()
+            if not sms_code:
+                errors[CONF_SMS_CODE] = "sms_code_empty"
+            if not pin:
+                errors[CONF_PIN] = "pin_empty"
+            if not errors:
+                result = await self._async_pair(sms_code, pin, errors)
+                if result is not None:
+                    return result
+        # Never suggested: a form shown again after an error comes back empty.
+        return self.async_show_form(
+            step_id="remote_sms",
+            data_schema=SMS_SCHEMA,
+            errors=errors,
+            description_placeholders=self._app_placeholders(),
+        )
+
+    async def async_step_remote_off(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Confirm, then delete the pairing (the OTP state with the PIN) and reload."""
+        if user_input is not None:
+            await self._store().async_remove()
+            self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+            return self.async_abort(reason="remote_turned_off")
+        return self.async_show_form(
+            step_id="remote_off",
+            data_schema=vol.Schema({}),
+            description_placeholders=self._app_placeholders(),
+        )
+
+    def _coordinator(self) -> Any:
+        """The entry's running coordinator (it holds the account's login), or None."""
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return None
+        coordinator = getattr(entry, "runtime_data", None)
+        return coordinator if getattr(coordinator, "auth", None) is not None else None
+
+    def _store(self) -> RemoteStore:
+        return RemoteStore(self.hass, self.config_entry.entry_id)
+
+    def _app_placeholders(self) -> dict[str, str]:
+        """The brand and its app's name (MyPeugeot, MyCitroën, ...) for the texts."""
+        brand = BRANDS[self.config_entry.data[CONF_BRAND]]
+        return {"brand": brand.name, "app": f"My{brand.name}"}
+
+    async def _async_intro(self, step: str, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """What pairing needs; a submit checks the account and has the SMS sent."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            coordinator = self._coordinator()
+            if coordinator is None:  # unloaded while the form was open
+                return self.async_abort(reason="not_loaded")
+            # imported here until api/remote lands
+            from .api.remote.account import PSARemoteApi  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+
+            api = PSARemoteApi(
+                async_get_clientsession(self.hass),
+                coordinator.auth,
+                base_url=get_endpoints().remote_api_base_url,
+            )
+            try:
+                await api.get_customer_id()  # an account without a car has nothing to pair
+                await api.request_sms_code()
+            except Exception as err:  # every failure becomes a form error
+                errors["base"] = _remote_error_key(err, sending_sms=True)
+            else:
+                self._api = api
+                return await self.async_step_remote_sms()
+        return self.async_show_form(
+            step_id=step,
+            data_schema=vol.Schema({}),
+            errors=errors,
+            description_placeholders=self._app_placeholders(),
+        )
+
+    async def _async_pair(
+        self, sms_code: str, pin: str, errors: dict[str, str]
+    ) -> ConfigFlowResult | None:
+        """Activate, save and reload; None, with ``errors`` filled, to ask again."""
+        if self._api is None or self._coordinator() is None:
+            return self.async_abort(reason="not_loaded")
+        # imported here until api/remote lands
+        from .api.remote.account import async_pair  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        from .api.remote.otp import InWeboClient  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+
+        inwebo = InWeboClient(async_get_clientsession(self.hass), url=get_endpoints().otp_url)
+        device_id = secrets.token_hex(8)  # new for every pairing: it names this device
+        try:
+            customer_id, otp, token = await async_pair(self._api, inwebo, sms_code, pin, device_id)
+        except Exception as err:  # every failure becomes a form error; never retried here
+            errors["base"] = _remote_error_key(err, sending_sms=False)
+            return None
+        await self._store().async_save_pairing(customer_id, otp, token)
+        LOGGER.info("Remote commands paired; the entry reloads to start them")
+        self.hass.config_entries.async_schedule_reload(self.config_entry.entry_id)
+        return self.async_abort(reason="remote_paired")
+
+
+def _remote_error_key(err: Exception, *, sending_sms: bool) -> str:
+    """The form error of a failed SMS request (``sending_sms``) or pairing.
+
+    Unexpected errors are logged by type and place only: their message could quote what was
+    typed (the PIN, the SMS code).
+    """
+    if isinstance(err, PSAPairingError):
+        return PAIRING_ERRORS.get(err.code, "pairing_unknown")
+    for kind, key in REMOTE_ERRORS:
+        if isinstance(err, kind):
+            return key
+    if isinstance(err, PSAApiError):
+        # The servers' own refusal (no secret in it): for the SMS, most likely a car without
+        # a remote-control subscription.
+        LOGGER.debug("Remote-commands request refused: %s", err)
+        return "sms_failed" if sending_sms else "pairing_unknown"
+    LOGGER.error(
+        "Unexpected %s during the remote-commands pairing (message not logged):\n%s",
+        type(err).__name__,
+        "".join(traceback.format_tb(err.__traceback__)),
+    )
+    return "unknown"

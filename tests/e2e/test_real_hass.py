@@ -178,7 +178,16 @@ async def change_options(session: aiohttp.ClientSession, hass: HassProcess, entr
     """The options dialog: new intervals are saved and the entry comes back loaded."""
     flows = f"{hass.url}/api/config/config_entries/options/flow"
     result = await send_json(session, "POST", flows, {"handler": entry_id}, headers=hass.headers)
+    assert result["type"] == "menu", result
     assert result["step_id"] == "init", result
+    result = await send_json(
+        session,
+        "POST",
+        f"{flows}/{result['flow_id']}",
+        {"next_step_id": "polling"},
+        headers=hass.headers,
+    )
+    assert result["step_id"] == "polling", result
     options = {"active_interval": 120, "parked_interval": 900}
     result = await send_json(
         session, "POST", f"{flows}/{result['flow_id']}", options, headers=hass.headers

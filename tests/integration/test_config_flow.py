@@ -604,13 +604,26 @@ async def test_reconfigure_refuses_another_account(hass: HomeAssistant, mock_psa
 
 
 # Options
+async def open_polling(hass: HomeAssistant, entry: MockConfigEntry) -> FlowResult:
+    """The options menu, then its polling form."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "init"
+    assert list(result["menu_options"]) == ["polling", "remote"]
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "polling"
+    return result
+
+
 async def test_options_flow(hass: HomeAssistant) -> None:
     entry = create_entry()
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)  # async_setup_entry is mocked
     assert entry.state is ConfigEntryState.LOADED
-    result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["type"] is FlowResultType.FORM
+    result = await open_polling(hass, entry)
     assert suggested(result, CONF_ACTIVE_INTERVAL) == 60
     assert suggested(result, CONF_PARKED_INTERVAL) == 600
     result = await hass.config_entries.options.async_configure(
@@ -623,7 +636,7 @@ async def test_options_flow(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_ACTIVE_INTERVAL: 120, CONF_PARKED_INTERVAL: 1800}
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling(hass, entry)
     assert suggested(result, CONF_PARKED_INTERVAL) == 1800
 
 
@@ -648,7 +661,7 @@ async def test_options_bounds_name_the_range(
     entry = create_entry()
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling(hass, entry)
     placeholders = {
         "active_min": "30",
         "active_max": "600",
@@ -672,7 +685,7 @@ async def test_options_refuse_what_is_not_a_number(hass: HomeAssistant) -> None:
     entry = create_entry()
     entry.add_to_hass(hass)
     await hass.config_entries.async_setup(entry.entry_id)
-    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await open_polling(hass, entry)
     with pytest.raises(InvalidData):
         await hass.config_entries.options.async_configure(
             result["flow_id"], {CONF_ACTIVE_INTERVAL: "soon", CONF_PARKED_INTERVAL: 600}

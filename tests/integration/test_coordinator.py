@@ -362,6 +362,9 @@ async def test_options_reload_the_entry_with_the_new_intervals(
 ) -> None:
     before = loaded.runtime_data
     result = await hass.config_entries.options.async_init(loaded.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
     await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 120}
     )

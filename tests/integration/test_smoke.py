@@ -59,6 +59,9 @@ async def test_options_and_reconfigure_apply_to_a_loaded_entry(
     monkeypatch.setenv("PSA_SIMULATOR_URL", simulator.url)
     entry = await add_entry(hass, simulator)
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
     await hass.config_entries.options.async_configure(
         result["flow_id"], {"active_interval": 30, "parked_interval": 900}
     )

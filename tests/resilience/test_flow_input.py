@@ -239,6 +239,7 @@ async def test_options_out_of_range_name_the_range(
     """Our error under the field, with the range; not the selector's "Value 5.0 is too small"."""
     entry = await rig.add_entry()
     _, body = await post(http, "options/flow", {"handler": entry.entry_id})
+    _, body = await post(http, f"options/flow/{body['flow_id']}", {"next_step_id": "polling"})
     status, body = await post(http, f"options/flow/{body['flow_id']}", options)
     assert status == HTTPStatus.OK, body
     assert body["type"] == "form"
@@ -254,6 +255,7 @@ async def test_options_out_of_range_name_the_range(
 async def test_options_not_a_number(http: Any, rig: Rig) -> None:
     entry = await rig.add_entry()
     _, body = await post(http, "options/flow", {"handler": entry.entry_id})
+    _, body = await post(http, f"options/flow/{body['flow_id']}", {"next_step_id": "polling"})
     options = {"active_interval": "soon", "parked_interval": 600}
     status, body = await post(http, f"options/flow/{body['flow_id']}", options)
     assert status == HTTPStatus.BAD_REQUEST, body
@@ -263,6 +265,9 @@ async def test_options_not_a_number(http: Any, rig: Rig) -> None:
 async def test_active_interval_above_parked(hass: HomeAssistant, rig: Rig) -> None:
     entry = await rig.add_entry()
     result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"active_interval": 600, "parked_interval": 60}
     )

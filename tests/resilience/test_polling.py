@@ -65,6 +65,9 @@ async def set_options(rig: Rig, entry: ConfigEntry, options: dict[str, int]) -> 
     """Through the options dialog, as the user does: the entry reloads with them (updating the
     entry alone reloads nothing since the options flow does it, Home Assistant 2025.8+)."""
     flow = await rig.hass.config_entries.options.async_init(entry.entry_id)
+    flow = await rig.hass.config_entries.options.async_configure(
+        flow["flow_id"], {"next_step_id": "polling"}
+    )
     result = await rig.hass.config_entries.options.async_configure(flow["flow_id"], options)
     assert result["type"] == "create_entry", result
     await rig.hass.async_block_till_done()

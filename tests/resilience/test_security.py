@@ -255,6 +255,9 @@ async def every_flow(rig: Rig, secrets: Secrets) -> tuple[ConfigEntry, list[Any]
     # Options.
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "polling"}
+    )
+    result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"active_interval": 120, "parked_interval": 60}
     )
     errors.append(result["errors"])
@@ -285,7 +288,7 @@ async def test_no_secret_anywhere(
     # Every login form was shown, several after an error (when a secret would be re-sent).
     shown = [step for step, _ in secrets.forms]
     assert shown.count("credentials") >= 3
-    assert {"reauth_confirm", "reconfigure", "authorization_code", "init"} <= set(shown)
+    assert {"reauth_confirm", "reconfigure", "authorization_code", "polling"} <= set(shown)
     assert shown.count("reconfigure") >= 2
 
     seen: dict[str, list[str]] = {}
