@@ -75,6 +75,8 @@ from .api.exceptions import (
     PSARemoteAuthError,
 )
 from .api.models import AuthorizationRequest, TokenSet
+from .api.remote.account import PSARemoteApi, async_pair
+from .api.remote.otp import InWeboClient
 from .compat import OptionsFlowBase
 from .const import (
     ACTIVE_INTERVAL_RANGE,
@@ -660,8 +662,6 @@ class PSAOptionsFlow(OptionsFlowBase):
             coordinator = self._coordinator()
             if coordinator is None:  # unloaded while the form was open
                 return self.async_abort(reason="not_loaded")
-            # imported here until api/remote lands
-            from .api.remote.account import PSARemoteApi  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
 
             api = PSARemoteApi(
                 async_get_clientsession(self.hass),
@@ -689,9 +689,6 @@ class PSAOptionsFlow(OptionsFlowBase):
         """Activate, save and reload; None, with ``errors`` filled, to ask again."""
         if self._api is None or self._coordinator() is None:
             return self.async_abort(reason="not_loaded")
-        # imported here until api/remote lands
-        from .api.remote.account import async_pair  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
-        from .api.remote.otp import InWeboClient  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
 
         inwebo = InWeboClient(async_get_clientsession(self.hass), url=get_endpoints().otp_url)
         device_id = secrets.token_hex(8)  # new for every pairing: it names this device
