@@ -367,6 +367,9 @@ async def test_a_full_pairing_gives_codes_the_token_endpoint_takes(
     assert summary["customer_id"] == "AP-ACNT200000000042"
     assert summary["tokens"]["access_live"] == summary["tokens"]["refresh_live"] == 2
     assert "1234" not in repr(summary)
+    requests = (await control.stats())["requests"]
+    assert requests["GET /iwws/MAC"] == 7  # activation 3, two codes 2 each
+    assert requests[f"POST {TOKEN_PATH}"] == 2
     assert sms not in repr(summary)
 
 
@@ -578,6 +581,8 @@ async def test_activation_checks_kma_and_the_r_values(
     assert (await phone.call(**(good | {"R2": synchro_r2}))).err == "NOK:ACCESS"
     assert (await phone.call(**(good | {"pin": "00ff"}))).err == "NOK:ACCESS"
     assert (await phone.call(**(good | {"Kma": "zz"}))).err == "NOK:ACCESS"
+    other_kma = rsa_encrypt(phone.kiw, bytes(16))  # the right PIN, a kma that is not its own
+    assert (await phone.call(**(good | {"Kma": other_kma}))).err == "NOK:ACCESS"
     assert (await control.remote_pairing())["wrong_pins"] == 0  # none of these was a wrong PIN
     assert (await phone.call(**good)).err == "OK"
 
