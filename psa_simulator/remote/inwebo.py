@@ -227,7 +227,7 @@ def _check_pin(state: SimulatorState, query: Query) -> str:
 
 def finalize_activate(state: SimulatorState, query: Query) -> Fields:
     """ActionFinalize, mode activate: the PIN, kma and R values, then a new device."""
-    code, serial, _, _ = _require(query, "code", "serial", "Kma", "pin", "R0", "R1", "R2")[:4]
+    code, serial = _require(query, "code", "serial", "Kma", "pin", "R0", "R1", "R2")[:2]
     _check_macid(query)
     pairing = state.remote_pairing
     sms = pairing.live_sms(code)
@@ -235,8 +235,7 @@ def finalize_activate(state: SimulatorState, query: Query) -> Fields:
         raise InWeboError("NOK:CODE")
     if pairing.blocked:
         raise InWeboError("NOK:NOK_BLOCKED")
-    device_limit = state.account.max_devices
-    if len(pairing.devices) >= device_limit:
+    if len(pairing.devices) >= state.account.max_devices:
         raise InWeboError("NOK:MAXNBTOOLS")
     pin = _check_pin(state, query)
     kma = oaep_decrypt(kiw_key(), query["Kma"])
@@ -244,7 +243,12 @@ def finalize_activate(state: SimulatorState, query: Query) -> Fields:
         raise InWeboError("NOK:ACCESS")
     # First activation: the client's challenge, K0 and K1 are all still empty.
     _check_r(query, [expected_r("", "", "", serial, None)])
-    k0, k1 = secrets.token_bytes(16), secrets.token_bytes(16)
+    return _activated(state, serial, kma)
+
+
+def _activated(state: SimulatorState, serial: str, kma: bytes) -> Fields:
+    """Register the device; K0 and K1 travel under kma, the temporary key under Kfact."""
+    k0, k1, ms_key = secrets.token_bytes(16), secrets.token_bytes(16), _generate_key()
     device = Device(
         device_id=_token(),
         activated_at=state.now(),
@@ -254,12 +258,14 @@ def finalize_activate(state: SimulatorState, query: Query) -> Fields:
         k1=k1.hex(),
         s_id=secrets.token_hex(4),
         ms_id=secrets.token_hex(8),
-        ms_key=_generate_key(),
+        ms_key=ms_key,
         activation_challenge=_token(),
     )
+    pairing = state.remote_pairing
     pairing.add_device(device)
-    assert device.ms_key is not None
-    _LOGGER.info("inWebo device activated (%s of %s)", len(pairing.devices), device_limit)
+    _LOGGER.info(
+        "inWebo device activated (%s of %s)", len(pairing.devices), state.account.max_devices
+    )
     return {
         "err": "OK",
         "id": device.device_id,
@@ -271,7 +277,7 @@ def finalize_activate(state: SimulatorState, query: Query) -> Fields:
         **_service_fields(device),
         "m_n": "0",
         "ms_n": "1",
-        "ms_key": wrap_modulus(device.ms_key),
+        "ms_key": wrap_modulus(ms_key),
         "ms_id": device.ms_id,
         "challenge": device.activation_challenge,
     }
