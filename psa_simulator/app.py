@@ -10,6 +10,7 @@ from . import api, control, idp
 from .config import SimulatorConfig
 from .const import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME, OAUTH_PREFIX
 from .middleware import count_requests, inject_faults
+from .remote import api as remote_api
 from .responses import json_response
 from .state import STATE, SimulatorState
 
@@ -44,4 +45,5 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.router.add_post(f"{OAUTH_PREFIX}/token/revoke", idp.revoke)
     api.add_routes(app)
     control.add_routes(app)
+    remote_api.add_routes(app)  # SMS, car-associations, inWebo, MQTT tokens, their control routes
     return app

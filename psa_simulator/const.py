@@ -19,6 +19,9 @@ DEMO_USERNAME: Final = "demo@example.com"
 DEMO_PASSWORD: Final = "demo"
 DEMO_CLIENT_ID: Final = "demo-client-id"
 DEMO_CLIENT_SECRET: Final = "demo-client-secret"
+DEMO_CUSTOMER_ID: Final = "AP-ACNT200000000042"  # the remote-services customer id (§2)
+DEMO_PIN: Final = "1234"  # the brand app's PIN, asked at pairing (§3)
+DEFAULT_MAX_DEVICES: Final = 5  # paired devices before NOK:MAXNBTOOLS
 
 DEFAULT_ACCESS_TOKEN_LIFETIME: Final = 3599
 DEFAULT_CODE_LIFETIME: Final = 300
@@ -53,6 +56,16 @@ BRANDS: Final[dict[str, SimBrand]] = {
         SimBrand("opel", "Opel", "clientsB2COpel", "mymopsdk", "DE"),
         SimBrand("vauxhall", "Vauxhall", "clientsB2CVauxhall", "mymvxsdk", "GB"),
     )
+}
+
+# The customer-id prefix per brand when a scenario sets none: the MQTT prefix of §2 (DS -> AC,
+# Opel/Vauxhall -> OV), so that the id is the same whether a client maps it or not.
+CUSTOMER_ID_PREFIXES: Final = {
+    "peugeot": "AP",
+    "citroen": "AC",
+    "ds": "AC",
+    "opel": "OV",
+    "vauxhall": "OV",
 }
 
 # OAuth error descriptions as the real identity server words them (psa-api.md §2, §7).

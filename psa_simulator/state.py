@@ -6,7 +6,9 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 import copy
 from dataclasses import dataclass, field, fields, replace
+import hashlib
 import random
+import re
 from typing import Any, cast
 import uuid
 
@@ -21,16 +23,21 @@ from .config import (
 )
 from .const import (
     BRANDS,
+    CUSTOMER_ID_PREFIXES,
+    DEFAULT_MAX_DEVICES,
     DEMO_BRAND,
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_COUNTRY,
+    DEMO_CUSTOMER_ID,
     DEMO_PASSWORD,
+    DEMO_PIN,
     DEMO_USERNAME,
     ENDPOINTS,
     SimBrand,
 )
 from .demo import DEMO_USER, demo_vehicles
+from .remote.pairing import RemotePairing
 from .remote.tokens import RemoteTokens
 from .vehicles import PayloadContext, ScenarioError, SimVehicle, make_vehicle_id, vehicle_from_spec
 
@@ -49,6 +56,12 @@ class Account:
     client_secret: str
     account_id: str
     user: dict[str, Any]
+    # Remote services (remote-commands.md §2, §3): the MQTT customer id, the brand app's PIN,
+    # how many devices may be paired, and whether car-associations answers [] (sv#98).
+    customer_id: str = DEMO_CUSTOMER_ID
+    pin: str = field(default=DEMO_PIN, repr=False)
+    max_devices: int = DEFAULT_MAX_DEVICES
+    empty_car_associations: bool = False
 
     @property
     def redirect_uri(self) -> str:
@@ -125,6 +138,33 @@ def demo_account() -> Account:
     )
 
 
+CUSTOMER_ID = re.compile(r"[A-Z]{2}-[A-Za-z0-9]{1,40}")
+PIN = re.compile(r"[0-9]{4,8}")
+
+
+def _remote_fields(spec: Mapping[str, Any], brand: SimBrand, username: str) -> dict[str, Any]:
+    """``customer_id``, ``pin``, ``max_devices``, ``empty_car_associations`` of a scenario."""
+    digits = int(hashlib.sha256(username.encode()).hexdigest(), 16) % 10**11
+    customer_id = spec.get("customer_id", f"{CUSTOMER_ID_PREFIXES[brand.key]}-ACNT2{digits:011d}")
+    if not isinstance(customer_id, str) or not CUSTOMER_ID.fullmatch(customer_id):
+        raise ScenarioError("account: 'customer_id' must look like AP-ACNT200000000042")
+    pin = spec.get("pin", DEMO_PIN)
+    if not isinstance(pin, str) or not PIN.fullmatch(pin):
+        raise ScenarioError("account: 'pin' must be a string of 4 to 8 digits")
+    max_devices = spec.get("max_devices", DEFAULT_MAX_DEVICES)
+    if isinstance(max_devices, bool) or not isinstance(max_devices, int) or max_devices < 1:
+        raise ScenarioError("account: 'max_devices' must be a positive integer")
+    empty = spec.get("empty_car_associations", False)
+    if not isinstance(empty, bool):
+        raise ScenarioError("account: 'empty_car_associations' must be true or false")
+    return {
+        "customer_id": customer_id,
+        "pin": pin,
+        "max_devices": max_devices,
+        "empty_car_associations": empty,
+    }
+
+
 def account_from_scenario(spec: Any) -> Account:
     """Read the ``account`` object of a scenario."""
     if not isinstance(spec, Mapping):
@@ -154,6 +194,7 @@ def account_from_scenario(spec: Any) -> Account:
             spec.get("account_id") or uuid.uuid5(uuid.NAMESPACE_URL, f"psa-simulator:{username}")
         ),
         user=dict(user),
+        **_remote_fields(spec, brand, username),
     )
 
 
@@ -190,6 +231,7 @@ class SimulatorState:
         self.forced_faults: deque[str] = deque()
         self.omit_embedded_calls = 0
         self.remote_tokens = RemoteTokens(now=self.now)
+        self.remote_pairing = RemotePairing(now=self.now)
 
     # --- clock ---------------------------------------------------------------------------
 

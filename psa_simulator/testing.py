@@ -286,3 +286,41 @@ class SimulatorControl:
     def picture_url(self, vin: str) -> str:
         """Where the car's PNG is served (the first picture of every demo car)."""
         return self.address(f"pictures/{vin}.png")
+
+    # Pairing and MQTT tokens (docs/simulator.md, "Pairing and MQTT tokens"): the state they
+    # reach is SimulatorState.remote_pairing / .remote_tokens.
+
+    async def last_sms(self) -> dict[str, Any]:
+        """The last simulated SMS: ``code``, ``sent_at``, ``expires_at``, ``used`` (404: none)."""
+        sms: dict[str, Any] = await self._call("GET", "sms")
+        return sms
+
+    async def remote_pairing(self) -> dict[str, Any]:
+        """Devices, PIN block, SMS and OTP counts, MQTT token counts (no secret)."""
+        summary: dict[str, Any] = await self._call("GET", "remote/pairing")
+        return summary
+
+    async def force_inwebo_error(self, err: str, count: int = 1) -> list[str]:
+        """The next ``count`` inWebo answers carry ``err`` (e.g. ``NOK:FORBIDDEN``); the queue."""
+        body = {"err": err, "count": count}
+        answer = await self._call("POST", "remote/pairing/next_error", body)
+        return list(answer["forced_errors"])
+
+    async def reset_remote_devices(self) -> int:
+        """Remove every paired device and lift a PIN block; how many devices went."""
+        answer = await self._call("POST", "remote/pairing/reset")
+        return int(answer["removed"])
+
+    async def expire_mqtt_access_tokens(self) -> int:
+        """Every MQTT access token expires now; how many were live."""
+        answer = await self._call("POST", "remote/pairing/expire_access")
+        return int(answer["expired"])
+
+    async def expire_mqtt_refresh_tokens(self) -> int:
+        """Every MQTT refresh token expires now; how many were live."""
+        answer = await self._call("POST", "remote/pairing/expire_refresh")
+        return int(answer["expired"])
+
+    async def set_empty_car_associations(self, empty: bool) -> None:
+        """Make car-associations answer ``[]`` (sv#98), or the cars again."""
+        await self._call("POST", "remote/pairing/car_associations", {"empty": empty})
