@@ -30,8 +30,10 @@ async def _remote(
 ) -> tuple[PSARemoteApi, InWeboClient, SimulatorControl]:
     auth, _client, _saved = await make_client(simulator)
     api = PSARemoteApi(session, auth, base_url=simulator.url)
-    return api, InWeboClient(session, url=f"{simulator.url}/iwws/MAC"), SimulatorControl(
-        session, simulator.url
+    return (
+        api,
+        InWeboClient(session, url=f"{simulator.url}/iwws/MAC"),
+        SimulatorControl(session, simulator.url),
     )
 
 
@@ -141,4 +143,5 @@ async def test_token_manager_keeps_the_login_alive_through_expiry(
     minted = await manager.async_force_refresh()
     assert simulator.state.remote_tokens.valid_access_token(minted)
     kinds = [kind for kind, _ in saved]
-    assert kinds.index("otp") < len(kinds) - 1 and kinds[-1] == "token"  # state saved first
+    assert kinds.index("otp") < len(kinds) - 1  # the OTP state is saved before its code is used
+    assert kinds[-1] == "token"
