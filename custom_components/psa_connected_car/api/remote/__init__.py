@@ -3,6 +3,14 @@
 No Home Assistant import. See docs/ARCHITECTURE.md "Remote commands" for the contract.
 """
 
+# mqtt + commands (helper "mqtt")
+from .commands import (
+    WAKE_UP_LIMIT,
+    WAKE_UP_WINDOW,
+    CommandChannel,
+    CommandTokens,
+    RemoteCommander,
+)
 from .models import (
     MQTT_HOST,
     MQTT_PORT,
@@ -15,6 +23,7 @@ from .models import (
     PreconditioningProgram,
     RemoteToken,
 )
+from .mqtt import RemoteConnection  # helper "mqtt"
 
 __all__ = [
     "MQTT_HOST",
@@ -27,4 +36,14 @@ __all__ = [
     "OtpState",
     "PreconditioningProgram",
     "RemoteToken",
+]
+
+# mqtt + commands (helper "mqtt")
+__all__ += [
+    "WAKE_UP_LIMIT",
+    "WAKE_UP_WINDOW",
+    "CommandChannel",
+    "CommandTokens",
+    "RemoteCommander",
+    "RemoteConnection",
 ]
