@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 import datetime
 import ipaddress
+import logging
 from pathlib import Path
 import socket
 import ssl
@@ -221,11 +222,20 @@ class Tokens:
         self.after_refresh = after_refresh
         self.gets = 0
         self.refreshes = 0
+        self.asked = asyncio.Event()
 
     async def get(self) -> str:
         """The current token."""
         self.gets += 1
+        self.asked.set()
         return self.current
+
+    async def wait_gets(self, count: int) -> None:
+        """Until ``get`` was called ``count`` times."""
+        async with asyncio.timeout(GUARD):
+            while self.gets < count:
+                self.asked.clear()
+                await self.asked.wait()
 
     async def refresh(self) -> str:
         """Force a new token."""
@@ -415,16 +425,67 @@ async def test_broker_restart_reconnects(
         await connection.stop()
 
 
+async def test_drop_right_after_publish_forces_refresh(
+    broker: FixtureBroker, client_context: ssl.SSLContext, probe: Probe, no_thread_left: None
+) -> None:
+    """Dropped just after our publish (paho 1's rc 1 case): the next attempt refreshes."""
+    tokens = Tokens("token-1", "token-1")
+    connection = make_connection(broker, client_context, tokens, probe)
+    await connection.start()
+    try:
+        assert await probe.change() is True
+        await connection.publish("/VehCharge/state", {"req_parameters": {"action": "state"}})
+        async with asyncio.timeout(GUARD):
+            await broker.state.published.get()
+        await broker.stop()
+        assert await probe.change() is False
+        await broker.start()
+        assert await probe.change() is True
+        assert tokens.refreshes == 1
+    finally:
+        await connection.stop()
+
+
+async def test_no_token_in_logs(
+    broker: FixtureBroker,
+    client_context: ssl.SSLContext,
+    probe: Probe,
+    caplog: pytest.LogCaptureFixture,
+    no_thread_left: None,
+) -> None:
+    """Refused, refreshed, connected, published, stopped: our logs never show a token."""
+    caplog.set_level(logging.DEBUG)
+    tokens = Tokens("stale-secret-token", "token-1")
+    connection = make_connection(broker, client_context, tokens, probe)
+    await connection.start()
+    try:
+        assert await probe.change() is True
+        await connection.publish("/Doors", {"access_token": "token-1"})
+        async with asyncio.timeout(GUARD):
+            await broker.state.published.get()
+    finally:
+        await connection.stop()
+    ours = [r for r in caplog.records if r.name.startswith(("custom_components", "paho"))]
+    assert ours  # connect and disconnect are logged
+    text = "\n".join(record.getMessage() for record in ours)
+    assert "stale-secret-token" not in text
+    assert "token-1" not in text
+
+
 async def test_untrusted_broker_is_never_joined(
     broker: FixtureBroker, probe: Probe, no_thread_left: None
 ) -> None:
     """A broker whose certificate does not verify gets no login (no token sent)."""
     context = ssl.create_default_context()  # system CAs: the test CA is unknown
-    connection = make_connection(broker, context, Tokens("token-1", "x"), probe)
+    tokens = Tokens("token-1", "x")
+    connection = make_connection(broker, context, tokens, probe)
     await connection.start()
-    await asyncio.sleep(0.3)
-    await connection.stop()
+    try:
+        await tokens.wait_gets(3)  # three attempts, each refused at the handshake
+    finally:
+        await connection.stop()
     assert broker.state.logins == []
+    assert tokens.refreshes == 0  # a TLS failure is not the token's fault
     assert probe.changes.empty()
 
 

@@ -278,6 +278,10 @@ class RemoteConnection:
         self._attempt = attempt
         try:
             attempt.client.start_thread()
+        except Exception:
+            self._attempt = None
+            raise
+        try:
             await asyncio.shield(attempt.ended)
         finally:
             await self._finish(attempt)
