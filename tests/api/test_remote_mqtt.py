@@ -20,7 +20,11 @@ import threading
 from typing import Any
 
 from amqtt.broker import Broker  # type: ignore[import-untyped]
-from amqtt.plugins.base import BaseAuthPlugin  # type: ignore[import-untyped]
+from amqtt.contexts import Action  # type: ignore[import-untyped]
+from amqtt.plugins.base import (  # type: ignore[import-untyped]
+    BaseAuthPlugin,
+    BaseTopicPlugin,
+)
 from amqtt.session import ApplicationMessage, Session  # type: ignore[import-untyped]
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -53,6 +57,7 @@ class BrokerState:
     logins: list[tuple[str | None, str | None, str | None]] = field(default_factory=list)
     published: asyncio.Queue[tuple[str, bytes]] = field(default_factory=asyncio.Queue)
     login_seen: asyncio.Event = field(default_factory=asyncio.Event)
+    denied: set[str] = field(default_factory=set)  # topics nobody may subscribe to
 
 
 class TokenAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
@@ -77,6 +82,23 @@ class TokenAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
         """Keep what clients publish."""
         state: BrokerState = self.config.state
         state.published.put_nowait((message.topic, bytes(message.data)))
+
+
+class DenyTopicPlugin(BaseTopicPlugin):  # type: ignore[misc]
+    """Refuses subscriptions to the topics in ``state.denied`` (SUBACK 0x80)."""
+
+    @dataclass
+    class Config:
+        """The shared state object."""
+
+        state: Any = None
+
+    async def topic_filtering(
+        self, *, session: Session | None = None, topic: str | None = None, action: Any = None
+    ) -> bool:
+        """Everything but a subscription to a denied topic."""
+        state: BrokerState = self.config.state
+        return not (action == Action.SUBSCRIBE and topic in state.denied)
 
 
 @dataclass
@@ -181,7 +203,10 @@ class FixtureBroker:
                     "keyfile": str(self.pki.key),
                 }
             },
-            "plugins": {f"{__name__}.TokenAuthPlugin": {"state": self.state}},
+            "plugins": {
+                f"{__name__}.TokenAuthPlugin": {"state": self.state},
+                f"{__name__}.DenyTopicPlugin": {"state": self.state},
+            },
         }
         self.broker = Broker(config)
         await self.broker.start()
@@ -401,6 +426,25 @@ async def test_refresh_only_once_per_refused_attempt(
     assert tokens.refreshes >= 1
     assert tokens.gets == 1  # only the first attempt uses get: every later one was refused
     assert probe.changes.empty()  # never connected
+
+
+async def test_refused_subscription_reconnects(
+    broker: FixtureBroker, client_context: ssl.SSLContext, probe: Probe, no_thread_left: None
+) -> None:
+    """A SUBACK failure is no connection: disconnect, try again, connected once it is granted."""
+    broker.state.denied.add(event_topic(VIN_A))
+    tokens = Tokens("token-1", "token-1")
+    connection = make_connection(broker, client_context, tokens, probe)
+    await connection.start()
+    try:
+        await tokens.wait_gets(3)
+        assert probe.changes.empty()
+        assert not connection.connected
+        broker.state.denied.clear()
+        assert await probe.change() is True
+        assert tokens.refreshes == 0
+    finally:
+        await connection.stop()
 
 
 async def test_broker_restart_reconnects(
