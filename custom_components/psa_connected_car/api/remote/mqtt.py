@@ -38,6 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 
 KEEPALIVE: Final = 120  # seconds, as sv since 958ba8b (§5)
 CONNECT_TIMEOUT: Final = 10.0  # TCP connect; the TLS handshake is bounded by the keepalive
+DISCONNECT_GRACE: Final = 2.0  # stop(): time for DISCONNECT to go out before the socket is cut
 RECONNECT_DELAYS: Final = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)  # the last one repeats
 # "Some Stellantis MQTT servers drop packets with a TCP payload greater than 1456 bytes" (§5,
 # sv#251): the SYN announces this MSS, so the server never sends bigger segments.
@@ -310,19 +311,27 @@ class RemoteConnection:
         return attempt
 
     async def _finish(self, attempt: _Attempt) -> None:
-        """Make sure the attempt's thread is gone (stop, or the connection ended)."""
+        """Make sure the attempt's thread is gone (stop, or the connection ended).
+
+        Runs to its end even when the task is cancelled again meanwhile (then re-raises), so
+        that no thread outlives ``stop``.
+        """
+        cancelled = False
         if not attempt.ended.done():
             attempt.closing = True
             attempt.client.disconnect()
-            if not attempt.acknowledged:
-                attempt.client.abort_socket()  # a handshake in progress
-            await _wait_cancel_proof(attempt.ended)
+            if attempt.acknowledged:  # a polite DISCONNECT first, if the network takes it
+                cancelled = await _settle(attempt.ended, DISCONNECT_GRACE)
+            attempt.client.abort_socket()  # a handshake in progress, or a dead network
+            cancelled = await _settle(attempt.ended, None) or cancelled
         if attempt.client.network_thread is not None:
             # The thread has run its last line (it resolved `ended`): this join returns at once.
             attempt.client.network_thread.join()
         if self._attempt is attempt:
             self._attempt = None
         self._set_connected(False)
+        if cancelled:
+            raise asyncio.CancelledError
 
     def _hop(self, handler: Callable[..., None], attempt: _Attempt) -> Callable[..., None]:
         """A paho callback that runs ``handler(attempt, *args)`` in the event loop."""
@@ -417,13 +426,20 @@ def _stop_from_network_thread(client: paho.Client, _userdata: Any) -> None:
     client.loop_stop()
 
 
-async def _wait_cancel_proof(future: asyncio.Future[None]) -> None:
-    """Wait for ``future`` even if the waiting task is cancelled meanwhile, then re-raise."""
+async def _settle(future: asyncio.Future[None], within: float | None) -> bool:
+    """Wait up to ``within`` seconds (None: for ever) for ``future``, through cancellations.
+
+    Returns whether the waiting task was cancelled meanwhile, for the caller to re-raise.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = None if within is None else loop.time() + within
     cancelled = False
     while not future.done():
+        remaining = None if deadline is None else deadline - loop.time()
+        if remaining is not None and remaining <= 0:
+            break
         try:
-            await asyncio.shield(future)
+            await asyncio.wait({future}, timeout=remaining)
         except asyncio.CancelledError:
             cancelled = True
-    if cancelled:
-        raise asyncio.CancelledError
+    return cancelled
