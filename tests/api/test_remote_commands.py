@@ -480,3 +480,50 @@ def test_failure_detail_per_service() -> None:
     assert failure_detail("/VehCharge", {"resp_data": {"error": 4}}) is None
     assert failure_detail("/Doors", {"resp_data": {"lock_resp_state": 5}}) == "cid_inside"
     assert failure_detail("/Doors", {"resp_data": "odd"}) is None
+
+
+async def test_wake_up_not_sent_costs_nothing(harness: Harness) -> None:
+    """A wake-up that could not be published is not counted against the budget."""
+    harness.connection.connected = False
+    with pytest.raises(PSACommandError):
+        await harness.commander.wake_up(VIN)
+    assert harness.commander.wake_ups_left(VIN) == 6
+
+
+async def test_cancelled_caller_frees_the_car(harness: Harness) -> None:
+    """A caller that gives up (cancelled) leaves the car free for the next command."""
+    task = asyncio.create_task(harness.commander.lock(VIN, True))
+    await asyncio.sleep(0)
+    assert harness.commander.busy(VIN)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not harness.commander.busy(VIN)
+
+
+async def test_progress_callback_error_does_not_break_the_command(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An exception in on_progress is logged; the command still ends with its result."""
+
+    def broken(_progress: CommandProgress) -> None:
+        raise RuntimeError("boom")
+
+    connection = FakeConnection()
+    commander = RemoteCommander(connection, FakeTokens(), CID, on_progress=broken)
+    connection.commander = commander
+    connection.script = answers(progress("900"), final("0"))
+    assert (await commander.lock(VIN, True)).progress == ("900",)
+    assert "progress callback" in caplog.text
+
+
+async def test_token_never_in_errors_or_logs(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The envelope's token shows in no exception message and no log line."""
+    caplog.set_level("DEBUG")
+    harness.connection.script = answers(final("400"))
+    with pytest.raises(PSACommandError) as caught:
+        await harness.commander.lock(VIN, True)
+    assert "token-" not in str(caught.value)
+    assert "token-" not in caplog.text
