@@ -80,7 +80,7 @@ def test_manifest_values(manifest: dict[str, Any]) -> None:
     assert manifest["config_flow"] is True
     assert manifest["integration_type"] == "hub"
     assert manifest["iot_class"] == "cloud_polling"
-    assert manifest["requirements"] == []
+    assert manifest["requirements"] == ["paho-mqtt==2.1.0"]  # the version Home Assistant pins
     assert manifest["codeowners"]
     assert all(HANDLE_RE.match(owner) for owner in manifest["codeowners"])
     for key in ("documentation", "issue_tracker"):

@@ -1,9 +1,18 @@
 """Remote commands and push events over Stellantis' MQTT remote-services channel.
 
 No Home Assistant import. See docs/ARCHITECTURE.md "Remote commands" for the contract.
+Pairing (``account``, ``otp``), the MQTT login (``tokens``), the broker connection (``mqtt``)
+and the commands on it (``commands``).
 """
 
 from .account import PSARemoteApi, async_pair, mqtt_customer_id
+from .commands import (
+    WAKE_UP_LIMIT,
+    WAKE_UP_WINDOW,
+    CommandChannel,
+    CommandTokens,
+    RemoteCommander,
+)
 from .models import (
     MQTT_HOST,
     MQTT_PORT,
@@ -16,6 +25,7 @@ from .models import (
     PreconditioningProgram,
     RemoteToken,
 )
+from .mqtt import RemoteConnection
 from .otp import InWeboClient
 from .tokens import RemoteTokenManager
 
@@ -25,16 +35,19 @@ __all__ = [
     "OTP_URL",
     "REMOTE_API_BASE_URL",
     "SERVICES",
+    "WAKE_UP_LIMIT",
+    "WAKE_UP_WINDOW",
+    "CommandChannel",
     "CommandProgress",
     "CommandResult",
-    "OtpState",
-    "PreconditioningProgram",
-    "RemoteToken",
-]
-# Pairing, OTP codes and MQTT tokens.
-__all__ += [
+    "CommandTokens",
     "InWeboClient",
+    "OtpState",
     "PSARemoteApi",
+    "PreconditioningProgram",
+    "RemoteCommander",
+    "RemoteConnection",
+    "RemoteToken",
     "RemoteTokenManager",
     "async_pair",
     "mqtt_customer_id",
