@@ -43,6 +43,7 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.router.add_get(f"{OAUTH_PREFIX}/authorize", idp.authorize_form, allow_head=False)
     app.router.add_post(f"{OAUTH_PREFIX}/authorize", idp.authorize_login)
     app.router.add_post(f"{OAUTH_PREFIX}/token/revoke", idp.revoke)
+    app.router.add_get("/phone", idp.phone_page, allow_head=False)
     api.add_routes(app)
     control.add_routes(app)
     remote_api.add_routes(app)  # SMS, car-associations, inWebo, MQTT tokens, their control routes

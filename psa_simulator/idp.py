@@ -20,6 +20,8 @@ from .const import (
     CLIENT_AUTH_FAILED,
     CODE_GRANT_INVALID,
     DEFAULT_SCOPE,
+    DEMO_CLIENT_ID,
+    DEMO_USERNAME,
     OAUTH_PREFIX,
     REDIRECT_MISMATCH,
     REFRESH_GRANT_INVALID,
@@ -289,9 +291,35 @@ def _login_page(state: SimulatorState, params: Mapping[str, str], error: str | N
 <p><label>Password <input type="password" name="password"
  autocomplete="current-password"></label></p>
 <p><input type="submit" id="login-button" value="Log in"></p>
-</form>"""
+</form>
+{demo_phone(state)}"""
     brand = state.account.brand.name
     return _PAGE.format(title=f"{html.escape(brand)} login", body=body, brand=html.escape(brand))
+
+
+def demo_phone(state: SimulatorState) -> str:
+    """The demo account's simulated phone: its last SMS code and the app PIN, for pairing.
+
+    Only for the demo account, whose secrets are public anyway; a scenario's stay hidden.
+    """
+    account = state.account
+    if account.username != DEMO_USERNAME or account.client_id != DEMO_CLIENT_ID:
+        return ""
+    sms = state.remote_pairing.last_sms()
+    code = html.escape(str(sms["code"])) if sms else "none sent yet"
+    return (
+        '<p id="demo-phone"><small>Demo phone (remote commands pairing): last SMS code '
+        f'<code id="sms-code">{code}</code>, app PIN <code>{html.escape(account.pin)}</code>'
+        "</small></p>"
+    )
+
+
+async def phone_page(request: web.Request) -> web.Response:
+    """``GET /phone``: the demo phone alone (reload it after asking for the SMS)."""
+    state = request.app[STATE]
+    body = demo_phone(state) or "<p>Only the demo account has a simulated phone here.</p>"
+    page = _PAGE.format(title="Phone", body=body, brand=html.escape(state.account.brand.name))
+    return web.Response(text=page, content_type="text/html")
 
 
 async def authorize_form(request: web.Request) -> web.Response:

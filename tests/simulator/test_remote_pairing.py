@@ -759,3 +759,46 @@ async def test_the_pairing_reprs_hold_no_secret(
     shown += repr(pairing.otp_codes) + repr(sim.state.account)
     for secret in (sms, phone.k0, phone.k1, phone.secval, phone.serial, "'1234'"):
         assert secret not in shown
+
+
+async def test_the_demo_phone_shows_the_last_sms_code(
+    sim: SimulatorHandle, session: aiohttp.ClientSession, control: SimulatorControl, token: str
+) -> None:
+    """A person pairing the demo account reads the code on the login page or on /phone."""
+    async with session.get(f"{sim.url}/phone") as page:
+        assert "none sent yet" in await page.text()
+    await remote_call(session, sim, "POST", SMS_PATH, token)
+    code = (await control.last_sms())["code"]
+    async with session.get(f"{sim.url}/phone") as page:
+        assert f'<code id="sms-code">{code}</code>' in await page.text()
+    login = f"{sim.url}/am/oauth2/authorize"
+    query = {
+        "client_id": DEMO_CLIENT_ID,
+        "response_type": "code",
+        "redirect_uri": sim.state.account.redirect_uri,
+        "scope": "openid profile",
+    }
+    async with session.get(login, params=query) as page:
+        assert f'<code id="sms-code">{code}</code>' in await page.text()
+
+
+async def test_a_scenario_account_has_no_demo_phone(
+    simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
+) -> None:
+    """A scenario's SMS code and PIN are not shown to anyone."""
+    scenario = {
+        "account": {
+            "brand": "opel",
+            "username": "someone@example.com",
+            "password": "secret-pass",
+            "client_id": "client",
+            "client_secret": "client-secret",
+            "pin": "4321",
+        },
+        "vehicles": [],
+    }
+    handle = await simulator_factory(SimulatorConfig(scenario=scenario))
+    async with session.get(f"{handle.url}/phone") as page:
+        text = await page.text()
+    assert "4321" not in text
+    assert "Only the demo account" in text
