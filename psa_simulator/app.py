@@ -44,4 +44,16 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     app.router.add_post(f"{OAUTH_PREFIX}/token/revoke", idp.revoke)
     api.add_routes(app)
     control.add_routes(app)
+    _add_remote(app)
     return app
+
+
+def _add_remote(app: web.Application) -> None:
+    """The MQTT broker and cars (startup/cleanup with the app) and their control routes."""
+    if not app[STATE].config.mqtt:
+        return
+    # Imported here: amqtt is only needed when the broker runs.
+    from .remote import control_cars, service  # noqa: PLC0415
+
+    service.add_remote_service(app)
+    control_cars.add_routes(app)
