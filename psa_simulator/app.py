@@ -10,6 +10,7 @@ from . import api, control, idp
 from .config import SimulatorConfig
 from .const import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME, OAUTH_PREFIX
 from .middleware import count_requests, inject_faults
+from .remote import control_cars, service
 from .responses import json_response
 from .state import STATE, SimulatorState
 
@@ -52,8 +53,5 @@ def _add_remote(app: web.Application) -> None:
     """The MQTT broker and cars (startup/cleanup with the app) and their control routes."""
     if not app[STATE].config.mqtt:
         return
-    # Imported here: amqtt is only needed when the broker runs.
-    from .remote import control_cars, service  # noqa: PLC0415
-
     service.add_remote_service(app)
     control_cars.add_routes(app)

@@ -6,13 +6,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 import shutil
 import tempfile
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from ..state import STATE, SimulatorState
-from .broker import MqttBroker
-from .cars import CarsClient
 from .tls import ensure_tls_files
+
+if TYPE_CHECKING:
+    from .broker import MqttBroker
+    from .cars import CarsClient
 
 
 class RemoteService:
@@ -43,6 +46,10 @@ class RemoteService:
 
     async def start(self) -> None:
         """Broker first, then the cars' client (subscribed when this returns)."""
+        # Imported here: amqtt is needed only where a broker runs (not to import the package).
+        from .broker import MqttBroker  # noqa: PLC0415
+        from .cars import CarsClient  # noqa: PLC0415
+
         if self.broker is None:
             # Files are made on the first start, so an app that never runs leaves none behind.
             if self._tls_dir is None:
