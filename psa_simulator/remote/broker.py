@@ -213,6 +213,11 @@ class MqttBroker:
         """Listen (a fresh amqtt broker each time, so a restart forgets every session)."""
         if self._server is not None:
             return
+        # amqtt's debug lines carry CONNECT passwords and PUBLISH payloads (the envelope's
+        # token): its loggers stop at info, whatever the root level.
+        amqtt_logger = logging.getLogger("amqtt")
+        if amqtt_logger.getEffectiveLevel() < logging.INFO or amqtt_logger.level == 0:
+            amqtt_logger.setLevel(logging.INFO)
         self._broker = Broker(self._config())
         await self._broker.start()
         self._server = await asyncio.start_server(
