@@ -27,6 +27,11 @@ from .remote_helpers import CUSTOMER_ID, Peer, codes, command
 DOORS = {"action": "lock"}
 
 
+def read(path: str | Path | None) -> bytes:
+    """A file's bytes (a small PEM: no need to leave the event loop)."""
+    return Path(str(path)).read_bytes()
+
+
 @pytest.fixture
 async def token(sim: SimulatorHandle) -> str:
     """A current MQTT access token (the pairing side issues them the same way)."""
@@ -156,7 +161,7 @@ async def test_restart_cuts_everyone_and_the_cars_come_back(
     peer = Peer(sim, token)
     peers.append(peer)
     assert not (await peer.connect()).is_failure
-    port, ca = sim.mqtt_port, Path(str(sim.ca_file)).read_bytes()
+    port, ca = sim.mqtt_port, read(sim.ca_file)
     if through == "control":
         answer = await SimulatorControl(session, sim.url).restart_broker()
         assert answer["running"] is True
@@ -164,7 +169,7 @@ async def test_restart_cuts_everyone_and_the_cars_come_back(
         await sim.restart_broker()
     await peer.disconnected()
     assert not (await peer.connack()).is_failure
-    assert (sim.mqtt_port, Path(str(sim.ca_file)).read_bytes()) == (port, ca)
+    assert (sim.mqtt_port, read(sim.ca_file)) == (port, ca)
     await peer.subscribe_replies()  # sessions were forgotten: subscribe again
     assert codes(await command(peer, token, BEV_VIN, "/Doors", DOORS))[-1] == "0"
 
@@ -211,10 +216,10 @@ async def test_a_tls_dir_keeps_the_ca_across_simulators(
 ) -> None:
     first = await simulator_factory(SimulatorConfig(tls_dir=tmp_path))
     assert first.ca_file == str(tmp_path / "ca.pem")
-    ca = (tmp_path / "ca.pem").read_bytes()
+    ca = read(tmp_path / "ca.pem")
     await first.server.close()
     second = await simulator_factory(SimulatorConfig(tls_dir=tmp_path))
-    assert Path(str(second.ca_file)).read_bytes() == ca
+    assert read(second.ca_file) == ca
 
 
 def test_tls_files_are_renewed_when_broken_or_expiring(tmp_path: Path) -> None:
@@ -250,5 +255,6 @@ async def test_banner_shows_the_broker_and_its_ca(sim: SimulatorHandle) -> None:
     text = banner(sim.url, sim.app)
     assert f"mqtts://127.0.0.1:{sim.mqtt_port}" in text
     assert str(sim.ca_file) in text
-    assert sim.app[REMOTE].broker is not None
-    assert sim.app[REMOTE].broker.car_secret not in text
+    broker = sim.app[REMOTE].broker
+    assert broker is not None
+    assert broker.car_secret not in text
