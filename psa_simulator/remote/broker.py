@@ -224,7 +224,7 @@ class MqttBroker:
             self._accept, DEFAULT_HOST, self.port, ssl=self._ssl_context(), reuse_address=True
         )
         self.port = self._server.sockets[0].getsockname()[1]
-        _LOGGER.info("MQTT broker (TLS) on %s:%s", DEFAULT_HOST, self.port)
+        _LOGGER.debug("MQTT broker (TLS) on %s:%s", DEFAULT_HOST, self.port)
 
     async def stop(self) -> None:
         """Close the listener and every connection; no task is left behind."""
