@@ -12,7 +12,13 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from .app import create_app
-from .config import DEMO_REPLY_DELAYS, PASSWORD_REFUSALS, FaultConfig, SimulatorConfig
+from .config import (
+    DEMO_REPLY_DELAYS,
+    PASSWORD_REFUSALS,
+    FaultConfig,
+    ReplyDelays,
+    SimulatorConfig,
+)
 from .const import (
     DEFAULT_ACCESS_TOKEN_LIFETIME,
     DEFAULT_CODE_LIFETIME,
@@ -50,6 +56,18 @@ def _rate(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("a rate is between 0 and 1")
     return value
+
+
+def _delays(text: str) -> ReplyDelays:
+    try:
+        accepted, forwarded, completed, asleep = (float(part) for part in text.split(","))
+        delays = ReplyDelays(
+            accepted=accepted, forwarded=forwarded, completed=completed, asleep_timeout=asleep
+        )
+        delays.validate()
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("four seconds >= 0: A,F,C,T") from err
+    return delays
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also inject faults on the identity server paths",
     )
+    add(
+        "--reply-delays",
+        type=_delays,
+        default=DEMO_REPLY_DELAYS,
+        metavar="A,F,C,T",
+        help="seconds before the cars' 900, 903/901 and 0, and before an asleep car's 300 "
+        "(default 0.2,1,3,90)",
+    )
     add("--log-level", default="INFO", help="logging level (default %(default)s)")
     return parser
 
@@ -146,7 +172,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         mqtt=args.mqtt_port != 0,
         mqtt_port=args.mqtt_port,
         tls_dir=args.tls_dir,
-        reply_delays=DEMO_REPLY_DELAYS,
+        reply_delays=args.reply_delays,
         faults=FaultConfig(
             latency_ms=args.latency_ms,
             error_rate=args.error_rate,

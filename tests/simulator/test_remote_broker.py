@@ -14,7 +14,7 @@ import pytest
 
 from psa_simulator import BEV_VIN, SimulatorConfig
 from psa_simulator.cli import banner, build_parser, config_from_args
-from psa_simulator.config import DEMO_REPLY_DELAYS
+from psa_simulator.config import DEMO_REPLY_DELAYS, ReplyDelays
 from psa_simulator.remote.broker import mqtt_customer_id
 from psa_simulator.remote.service import REMOTE
 from psa_simulator.remote.tls import ensure_tls_files
@@ -249,6 +249,17 @@ def test_cli_flags() -> None:
     assert off.mqtt is False
     chosen = config_from_args(build_parser().parse_args(["--mqtt-port", "1883", "--tls-dir", "t"]))
     assert (chosen.mqtt, chosen.mqtt_port, chosen.tls_dir) == (True, 1883, Path("t"))
+    fast = config_from_args(build_parser().parse_args(["--reply-delays", "0,0.1,0.2,5"]))
+    assert fast.reply_delays == ReplyDelays(
+        accepted=0, forwarded=0.1, completed=0.2, asleep_timeout=5
+    )
+
+
+@pytest.mark.parametrize("value", ["1,2,3", "a,b,c,d", "1,1,1,-1"])
+def test_cli_refuses_bad_reply_delays(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--reply-delays", value])
+    assert "A,F,C,T" in capsys.readouterr().err
 
 
 async def test_banner_shows_the_broker_and_its_ca(sim: SimulatorHandle) -> None:
