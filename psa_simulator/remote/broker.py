@@ -118,7 +118,8 @@ class Gate:
             return True
         if topic.startswith(f"{TO_PREFIX}{self.customer_id()}/"):
             return True
-        return topic.removeprefix(EVENTS_PREFIX) in {v.vin for v in self.state.vehicles}
+        vins = {vehicle.vin for vehicle in self.state.vehicles}
+        return topic.startswith(EVENTS_PREFIX) and topic.removeprefix(EVENTS_PREFIX) in vins
 
 
 class AccountAuthPlugin(BaseAuthPlugin):  # type: ignore[misc]
@@ -220,9 +221,14 @@ class MqttBroker:
             amqtt_logger.setLevel(logging.INFO)
         self._broker = Broker(self._config())
         await self._broker.start()
-        self._server = await asyncio.start_server(
-            self._accept, DEFAULT_HOST, self.port, ssl=self._ssl_context(), reuse_address=True
-        )
+        try:
+            self._server = await asyncio.start_server(
+                self._accept, DEFAULT_HOST, self.port, ssl=self._ssl_context(), reuse_address=True
+            )
+        except OSError:  # the port is taken: leave nothing running
+            await self._broker.shutdown()
+            self._broker = None
+            raise
         self.port = self._server.sockets[0].getsockname()[1]
         _LOGGER.debug("MQTT broker (TLS) on %s:%s", DEFAULT_HOST, self.port)
 

@@ -205,7 +205,11 @@ class CarsClient:
 
     async def _listen(self) -> None:
         while True:
-            message = await self._client.deliver_message()
+            try:
+                message = await self._client.deliver_message()
+            except Exception as err:  # the connection is gone: nothing more will come
+                _LOGGER.warning("cars' MQTT client stopped receiving: %s", type(err).__name__)
+                return
             if message is None:
                 continue
             task = asyncio.create_task(self._handle(message.topic, bytes(message.data or b"")))

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import datetime
 import logging
 from pathlib import Path
+import socket
 import ssl
 
 import aiohttp
@@ -126,6 +127,8 @@ async def test_subscriptions_are_limited_to_the_account(
     events = await peer.subscribe(f"psa/RemoteServices/events/MPHRTServices/{BEV_VIN}")
     other = await peer.subscribe("psa/RemoteServices/to/cid/AP-SOMEONEELSE/#")
     requests = await peer.subscribe("psa/RemoteServices/from/cid/+/#")
+    bare_vin = await peer.subscribe(BEV_VIN)
+    assert bare_vin[0].is_failure
     assert not own[0].is_failure
     assert not events[0].is_failure
     assert other[0].is_failure
@@ -203,6 +206,18 @@ async def test_no_secret_reaches_the_log(
     assert "cars could not" not in caplog.text
     for value in (token, secret.car_secret):
         assert value not in caplog.text
+
+
+async def test_a_taken_port_fails_the_start_and_leaves_nothing(socket_enabled: None) -> None:
+    before = asyncio.all_tasks()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(OSError, match="in use"):
+            await start_simulator(SimulatorConfig(mqtt_port=port))
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() - before == set()
 
 
 async def test_the_broker_can_be_off(simulator_factory: SimulatorFactory) -> None:
