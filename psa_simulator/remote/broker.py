@@ -52,6 +52,7 @@ DEMO_CUSTOMER_ID = "AP-ACNT200000000042"
 # §2: the broker knows DS accounts as AC- and Opel/Vauxhall accounts as OV- (psacc fd320a6).
 MQTT_PREFIXES = {"DS": "AC", "OP": "OV", "VX": "OV"}
 LISTENER = "default"
+KEEPALIVE_GRACE = 60  # seconds added to a client's keep-alive (sv uses 120 s, psacc 60 s)
 
 Peer = tuple[str, int]
 
@@ -202,7 +203,13 @@ class MqttBroker:
             f"{__name__}.AccountTopicPlugin": {"gate": gate},
         }
         # No packet logger: CONNECT packets carry the token, PUBLISH envelopes too.
-        return BrokerConfig(listeners={LISTENER: listener}, plugins=plugins)
+        # amqtt waits exactly the keep-alive for the next packet, and paho pings exactly then:
+        # the grace (MQTT 3.1.1 §3.1.2.10 says 1.5 x) keeps idle clients from being cut.
+        return BrokerConfig(
+            listeners={LISTENER: listener},
+            plugins=plugins,
+            timeout_disconnect_delay=KEEPALIVE_GRACE,
+        )
 
     def _ssl_context(self) -> ssl.SSLContext:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
