@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+import logging
 from pathlib import Path
 import shutil
 import tempfile
@@ -16,6 +17,8 @@ from .tls import ensure_tls_files
 if TYPE_CHECKING:
     from .broker import MqttBroker
     from .cars import CarsClient
+
+_LOGGER = logging.getLogger(__name__)
 
 
 class RemoteService:
@@ -46,9 +49,16 @@ class RemoteService:
 
     async def start(self) -> None:
         """Broker first, then the cars' client (subscribed when this returns)."""
-        # Imported here: amqtt is needed only where a broker runs (not to import the package).
-        from .broker import MqttBroker  # noqa: PLC0415
-        from .cars import CarsClient  # noqa: PLC0415
+        # Imported here: amqtt is needed only where a broker runs. The oldest-Home-Assistant
+        # toolchain runs its smoke tests without it: the simulator then has no broker.
+        try:
+            from .broker import MqttBroker  # noqa: PLC0415
+            from .cars import CarsClient  # noqa: PLC0415
+        except ModuleNotFoundError as err:
+            if not (err.name or "").startswith("amqtt"):
+                raise
+            _LOGGER.warning("No MQTT broker: amqtt is not installed (requirements_test.txt)")
+            return
 
         if self.broker is None:
             # Files are made on the first start, so an app that never runs leaves none behind.

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 import socket
 import ssl
+import sys
 
 import aiohttp
 import pytest
@@ -218,6 +219,16 @@ async def test_a_taken_port_fails_the_start_and_leaves_nothing(socket_enabled: N
             await start_simulator(SimulatorConfig(mqtt_port=port))
     await asyncio.sleep(0)
     assert asyncio.all_tasks() - before == set()
+
+
+async def test_without_amqtt_the_simulator_runs_without_a_broker(
+    simulator_factory: SimulatorFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The oldest-Home-Assistant toolchain has no amqtt; its smoke tests need no broker."""
+    monkeypatch.delitem(sys.modules, "psa_simulator.remote.broker")
+    monkeypatch.setitem(sys.modules, "amqtt.adapters", None)
+    handle = await simulator_factory(SimulatorConfig())
+    assert (handle.mqtt_port, handle.ca_file) == (None, None)
 
 
 async def test_the_broker_can_be_off(simulator_factory: SimulatorFactory) -> None:
