@@ -42,6 +42,7 @@ PROCESS_MESSAGES = {
     "903": "[process.903.request.forwarded.key]",
 }
 TIMED_OUT = "Vehicle.request.time.out"  # §8.2, 300
+COMMAND_LOG_SIZE = 500  # per car: a soak test must not grow the simulator without end
 # Service path -> the subscription entries that open it (any one is enough; §1.1).
 SERVICES: dict[str, frozenset[str]] = {
     "/VehCharge": frozenset({"VehCharge"}),
@@ -265,6 +266,7 @@ class Request:
                 correlation_id=self.correlation_id,
             )
             vehicle.commands.append(self.record)
+            del vehicle.commands[:-COMMAND_LOG_SIZE]
         tokens = self.state.remote_tokens
         token_ok = tokens.valid_access_token(self.envelope.get("access_token"))
         if not token_ok or self.envelope.get("customer_id") != self.customer_id:
