@@ -10,7 +10,7 @@ from . import api, control, idp
 from .config import SimulatorConfig
 from .const import DEMO_CLIENT_ID, DEMO_PASSWORD, DEMO_USERNAME, OAUTH_PREFIX
 from .middleware import count_requests, inject_faults
-from .remote import api as remote_api
+from .remote import api as remote_api, control_cars, service
 from .responses import json_response
 from .state import STATE, SimulatorState
 
@@ -47,4 +47,13 @@ def create_app(config: SimulatorConfig | None = None) -> web.Application:
     api.add_routes(app)
     control.add_routes(app)
     remote_api.add_routes(app)  # SMS, car-associations, inWebo, MQTT tokens, their control routes
+    _add_remote(app)  # the TLS broker and the cars on it
     return app
+
+
+def _add_remote(app: web.Application) -> None:
+    """The MQTT broker and cars (startup/cleanup with the app) and their control routes."""
+    if not app[STATE].config.mqtt:
+        return
+    service.add_remote_service(app)
+    control_cars.add_routes(app)

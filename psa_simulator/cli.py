@@ -12,7 +12,13 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from .app import create_app
-from .config import PASSWORD_REFUSALS, FaultConfig, SimulatorConfig
+from .config import (
+    DEMO_REPLY_DELAYS,
+    PASSWORD_REFUSALS,
+    FaultConfig,
+    ReplyDelays,
+    SimulatorConfig,
+)
 from .const import (
     DEFAULT_ACCESS_TOKEN_LIFETIME,
     DEFAULT_CODE_LIFETIME,
@@ -23,8 +29,11 @@ from .const import (
     DEMO_PASSWORD,
     DEMO_USERNAME,
 )
+from .remote.service import REMOTE
 from .state import STATE
 from .vehicles import ScenarioError
+
+DEFAULT_MQTT_PORT = 8766
 
 
 class PathOnlyAccessLogger(AbstractAccessLogger):
@@ -47,6 +56,18 @@ def _rate(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError("a rate is between 0 and 1")
     return value
+
+
+def _delays(text: str) -> ReplyDelays:
+    try:
+        accepted, forwarded, completed, asleep = (float(part) for part in text.split(","))
+        delays = ReplyDelays(
+            accepted=accepted, forwarded=forwarded, completed=completed, asleep_timeout=asleep
+        )
+        delays.validate()
+    except ValueError as err:
+        raise argparse.ArgumentTypeError("four seconds >= 0: A,F,C,T") from err
+    return delays
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +113,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="authorization codes expire after this long (default %(default)s)",
     )
     add("--seed", type=int, default=0, help="seed of the fault generator (default 0)")
+    add(
+        "--mqtt-port",
+        type=int,
+        default=DEFAULT_MQTT_PORT,
+        metavar="PORT",
+        help="port of the remote-services MQTT broker (TLS) on 127.0.0.1; 0 = no broker "
+        "(default %(default)s)",
+    )
+    add(
+        "--tls-dir",
+        type=Path,
+        metavar="DIR",
+        help="where the broker's CA (ca.pem) and certificate are written, and kept across "
+        "restarts (default: a temporary directory)",
+    )
     faults = parser.add_argument_group("faults (API paths; see --faults-on-oauth)")
     fault = faults.add_argument
     fault("--latency-ms", type=float, default=0.0, help="added latency per request")
@@ -111,6 +147,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also inject faults on the identity server paths",
     )
+    add(
+        "--reply-delays",
+        type=_delays,
+        default=DEMO_REPLY_DELAYS,
+        metavar="A,F,C,T",
+        help="seconds before the cars' 900, 903/901 and 0, and before an asleep car's 300 "
+        "(default 0.2,1,3,90)",
+    )
     add("--log-level", default="INFO", help="logging level (default %(default)s)")
     return parser
 
@@ -125,6 +169,10 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         refresh_token_lifetime=args.refresh_token_lifetime,
         code_lifetime=args.code_lifetime,
         seed=args.seed,
+        mqtt=args.mqtt_port != 0,
+        mqtt_port=args.mqtt_port,
+        tls_dir=args.tls_dir,
+        reply_delays=args.reply_delays,
         faults=FaultConfig(
             latency_ms=args.latency_ms,
             error_rate=args.error_rate,
@@ -156,6 +204,12 @@ def banner(url: str, app: web.Application) -> str:
         lines.append(f"  scenario account: {account.username} (client id {account.client_id})")
     if not app[STATE].password_grant:
         lines.append("  password grant:  refused (use the authorization-code login)")
+    service = app.get(REMOTE)
+    if service is not None and service.running:
+        lines += [
+            f"  MQTT broker:     mqtts://127.0.0.1:{service.port}  (remote commands)",
+            f"  broker CA:       {service.ca_file}",
+        ]
     return "\n".join(lines)
 
 
@@ -165,6 +219,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(message)s"
     )
+    # amqtt and its state machine library narrate every connection at info level.
+    for name in ("amqtt", "transitions"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         app = create_app(config_from_args(args))
     except (OSError, ValueError, ScenarioError, json.JSONDecodeError) as err:
@@ -172,11 +229,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host}:{args.port}"
-    web.run_app(
-        app,
-        host=args.host,
-        port=args.port,
-        print=lambda _text: print(banner(url, app), flush=True),
-        access_log_class=PathOnlyAccessLogger,
-    )
+    try:
+        web.run_app(
+            app,
+            host=args.host,
+            port=args.port,
+            print=lambda _text: print(banner(url, app), flush=True),
+            access_log_class=PathOnlyAccessLogger,
+        )
+    except OSError as err:  # a port taken (the API's or the broker's)
+        print(f"simulator: cannot start: {err}")
+        return 2
     return 0

@@ -21,6 +21,32 @@ FAULT_KINDS: tuple[str, ...] = get_args(FaultKind)
 RATES = ("error_rate", "unauthorized_rate", "malformed_rate", "drop_rate")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ReplyDelays:
+    """Seconds a simulated car waits before each reply to a remote command (remote-commands.md §8).
+
+    Awake: 900 after ``accepted``, 903 after ``forwarded`` more, the final 0 after ``completed``
+    more. Asleep: 900, 901 after ``forwarded``, then 300 after ``asleep_timeout`` (about 90 s on
+    the real servers, §8.2). The defaults are short, for tests; the command line uses
+    ``DEMO_REPLY_DELAYS``.
+    """
+
+    accepted: float = 0.005
+    forwarded: float = 0.005
+    completed: float = 0.005
+    asleep_timeout: float = 0.05
+
+    def validate(self) -> None:
+        """Raise ValueError on a negative or non-numeric delay."""
+        for name in ("accepted", "forwarded", "completed", "asleep_timeout"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"reply delay {name} must be a number >= 0")
+
+
+DEMO_REPLY_DELAYS = ReplyDelays(accepted=0.2, forwarded=1.0, completed=3.0, asleep_timeout=90.0)
+
+
 @dataclass(kw_only=True)
 class FaultConfig:
     """Injected faults. Rates are probabilities in [0, 1], drawn from ``random.Random(seed)``.
@@ -74,6 +100,14 @@ class SimulatorConfig:
     faults: FaultConfig = field(default_factory=FaultConfig)
     token_request_delay: float = 0.01
     """Seconds each token request waits inside the handler, so overlapping requests show up."""
+    mqtt: bool = True
+    """Run the remote-services MQTT broker (TLS) and the simulated cars with the app."""
+    mqtt_port: int = 0
+    """Port of the broker on 127.0.0.1; 0 picks a free one (kept across broker restarts)."""
+    tls_dir: Path | None = None
+    """Where ``ca.pem`` and the server certificate go (kept when valid); None: a temporary dir."""
+    reply_delays: ReplyDelays = field(default_factory=ReplyDelays)
+    """How long the cars take to answer commands, unless set per car."""
 
     def validate(self) -> None:
         """Raise ValueError on inconsistent settings."""
@@ -82,6 +116,9 @@ class SimulatorConfig:
         if self.access_token_lifetime <= 0 or self.code_lifetime <= 0:
             raise ValueError("token and code lifetimes must be positive")
         self.faults.validate()
+        self.reply_delays.validate()
+        if not 0 <= self.mqtt_port <= 65535:
+            raise ValueError("mqtt_port must be between 0 and 65535")
 
     def load_scenario(self) -> Mapping[str, Any] | None:
         """The scenario as a dict (reading the file when a path was given)."""

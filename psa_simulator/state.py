@@ -19,6 +19,7 @@ from .config import (
     PASSWORD_REFUSALS,
     FaultConfig,
     PasswordRefusal,
+    ReplyDelays,
     SimulatorConfig,
 )
 from .const import (
@@ -39,7 +40,15 @@ from .const import (
 from .demo import DEMO_USER, demo_vehicles
 from .remote.pairing import RemotePairing
 from .remote.tokens import RemoteTokens
-from .vehicles import PayloadContext, ScenarioError, SimVehicle, make_vehicle_id, vehicle_from_spec
+from .vehicles import (
+    NextFinal,
+    PayloadContext,
+    ScenarioError,
+    SimVehicle,
+    make_vehicle_id,
+    parse_services,
+    vehicle_from_spec,
+)
 
 GRANTS = ("password", "authorization_code", "refresh_token")
 
@@ -436,6 +445,33 @@ class SimulatorState:
     def reset_vehicle(self, vin: str) -> None:
         """Drop every override of one car."""
         self.vehicle(vin).reset_overrides()
+
+    # --- remote services of the cars (the MQTT side) -------------------------------------
+
+    def set_remote_services(self, vin: str, services: list[str] | None) -> frozenset[str]:
+        """The car's subscription (None: all its motorization allows); the services in force."""
+        vehicle = self.vehicle(vin)
+        vehicle.remote = None if services is None else parse_services(services, vin)
+        return vehicle.remote_services()
+
+    def set_asleep(self, vin: str, asleep: bool) -> None:
+        """Asleep/offline: commands end 900 -> 901 -> 300 until it is awake again."""
+        self.vehicle(vin).asleep = asleep
+
+    def set_reply_delays(self, vin: str, **delays: float) -> ReplyDelays:
+        """Change some of the car's reply delays (``ReplyDelays`` fields); the delays in force."""
+        vehicle = self.vehicle(vin)
+        known = {f.name for f in fields(ReplyDelays)}
+        if unknown := set(delays) - known:
+            raise ValueError(f"unknown reply delays {sorted(unknown)}; use {sorted(known)}")
+        updated = replace(vehicle.reply_delays or self.config.reply_delays, **delays)
+        updated.validate()
+        vehicle.reply_delays = updated
+        return updated
+
+    def set_next_final(self, vin: str, final: NextFinal | None) -> None:
+        """Force the final reply of the car's next command (None: no forcing)."""
+        self.vehicle(vin).next_final = final
 
     # --- faults and stats ----------------------------------------------------------------
 

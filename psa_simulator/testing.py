@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestServer
 from .app import create_app
 from .config import SimulatorConfig
 from .const import API_PREFIX, CONTROL_PREFIX, DEFAULT_HOST
+from .remote.service import REMOTE
 from .state import STATE, SimulatorState
 
 
@@ -58,6 +59,26 @@ class SimulatorHandle:
     def token_url(self) -> str:
         """``<url>/am/oauth2/access_token``."""
         return f"{self.url}/am/oauth2/access_token"
+
+    @property
+    def mqtt_port(self) -> int | None:
+        """Port of the TLS MQTT broker on 127.0.0.1 (None when ``config.mqtt`` is off)."""
+        service = self.app.get(REMOTE)
+        return service.port if service is not None else None
+
+    @property
+    def ca_file(self) -> str | None:
+        """PEM file of the CA that signed the broker's certificate (None: no broker)."""
+        service = self.app.get(REMOTE)
+        return str(service.ca_file) if service is not None and service.ca_file else None
+
+    async def restart_broker(self) -> None:
+        """Restart the broker: every client is cut off and must reconnect (same port and CA)."""
+        await self.app[REMOTE].restart()
+
+    def drop_mqtt_connections(self) -> int:
+        """Cut every MQTT client's connection (the cars stay); how many were cut."""
+        return self.app[REMOTE].drop_connections()
 
 
 async def start_simulator(config: SimulatorConfig | None = None) -> SimulatorHandle:
@@ -282,6 +303,62 @@ class SimulatorControl:
     async def reset_vehicle(self, vin: str) -> None:
         """Drop every override of the car."""
         await self._call("POST", f"vehicles/{vin}/reset")
+
+    # Remote services: the cars on the MQTT broker, and the broker itself.
+
+    async def remote_cars(self) -> list[dict[str, Any]]:
+        """Each car's services, asleep flag, reply delays, forced final and command count."""
+        cars: list[dict[str, Any]] = await self._call("GET", "remote/cars")
+        return cars
+
+    async def set_remote_services(self, vin: str, services: Iterable[str] | None) -> list[str]:
+        """The car's subscription (None: all its motorization allows); the services in force."""
+        body = {"services": None if services is None else list(services)}
+        answer = await self._call("POST", f"remote/cars/{vin}/services", body)
+        return list(answer["services"])
+
+    async def set_asleep(self, vin: str, asleep: bool = True) -> None:
+        """Asleep/offline (commands end 900 -> 901 -> 300) or awake again."""
+        await self._call("POST", f"remote/cars/{vin}/asleep", {"asleep": asleep})
+
+    async def set_reply_delays(self, vin: str, **delays: float) -> dict[str, float]:
+        """Change the car's reply delays (accepted, forwarded, completed, asleep_timeout)."""
+        answer: dict[str, float] = await self._call("POST", f"remote/cars/{vin}/delays", delays)
+        return answer
+
+    async def set_next_final(
+        self,
+        vin: str,
+        code: str | None,
+        resp_data: Mapping[str, Any] | None = None,
+        *,
+        blank_ids: bool = False,
+    ) -> None:
+        """Force the final code of the car's next command (None: no forcing)."""
+        body: dict[str, Any] = {"code": code, "blank_ids": blank_ids}
+        if resp_data is not None:
+            body["resp_data"] = dict(resp_data)
+        await self._call("POST", f"remote/cars/{vin}/next_final", body)
+
+    async def remote_commands(self, vin: str) -> list[dict[str, Any]]:
+        """The commands the car received: service, params, progress codes, final code."""
+        commands: list[dict[str, Any]] = await self._call("GET", f"remote/cars/{vin}/commands")
+        return commands
+
+    async def broker(self) -> dict[str, Any]:
+        """Whether the broker runs, its port, its CA file and how many clients it has."""
+        broker: dict[str, Any] = await self._call("GET", "remote/broker")
+        return broker
+
+    async def drop_mqtt_connections(self) -> int:
+        """Cut every MQTT client's connection (the cars stay); how many were cut."""
+        answer = await self._call("POST", "remote/broker/drop")
+        return int(answer["dropped"])
+
+    async def restart_broker(self) -> dict[str, Any]:
+        """Restart the broker (same port and CA); the broker summary afterwards."""
+        broker: dict[str, Any] = await self._call("POST", "remote/broker/restart")
+        return broker
 
     def picture_url(self, vin: str) -> str:
         """Where the car's PNG is served (the first picture of every demo car)."""

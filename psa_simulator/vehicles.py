@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 import hashlib
 from typing import Any
 
+from .config import ReplyDelays
 from .const import CONTROL_PREFIX, ENDPOINTS
+from .remote.effects import RemoteEffects
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +27,46 @@ Generator = Callable[[PayloadContext], Any]
 
 # Keys of a scenario vehicle that are endpoint payloads, not fields of the list item.
 PAYLOAD_KEYS = frozenset(ENDPOINTS)
+
+# Remote services a car can have in its subscription (remote-commands.md §1.1), by the name of
+# the service path they open: VehCharge opens /VehCharge and /VehCharge/limit; the wake-up
+# (/VehCharge/state) comes with VehCharge or ThermalPrecond (E-remote or Connect Plus, §1.1).
+REMOTE_SERVICES = ("VehCharge", "ThermalPrecond", "Doors", "Horn", "Lights")
+CHARGE_SERVICES = frozenset({"VehCharge"})
+CHARGING_MOTORIZATIONS = frozenset({"Electric", "Hybrid"})
+
+
+@dataclass(frozen=True, slots=True)
+class NextFinal:
+    """A final reply forced on the car's next command (failure injection)."""
+
+    code: str
+    resp_data: dict[str, Any] | None = None
+    blank_ids: bool = False
+    """Send ``vin`` and ``correlation_id`` empty, as a 500 once came (§8.1)."""
+
+
+@dataclass(kw_only=True)
+class CommandRecord:
+    """One command a car received: what was asked and how it ended (no token)."""
+
+    at: float
+    service: str
+    params: Any
+    correlation_id: str
+    progress: list[str] = field(default_factory=list)
+    code: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON of the control API's command log."""
+        return {
+            "at": self.at,
+            "service": self.service,
+            "params": copy.deepcopy(self.params),
+            "correlation_id": self.correlation_id,
+            "progress": list(self.progress),
+            "code": self.code,
+        }
 
 
 def make_vehicle_id(vin: str, generation: int = 0) -> str:
@@ -53,6 +95,24 @@ class SimVehicle:
     status_drop: set[str] = field(default_factory=set)
     status_set: dict[str, Any] = field(default_factory=dict)
     no_data: set[str] = field(default_factory=set)
+    remote: frozenset[str] | None = None
+    """Remote services of the subscription; None: all that the motorization allows."""
+    asleep: bool = False
+    """Asleep or offline: every command ends 900 -> 901 -> 300 (§8.2, §10)."""
+    reply_delays: ReplyDelays | None = None
+    """This car's reply delays; None: the simulator's ``config.reply_delays``."""
+    next_final: NextFinal | None = None
+    commands: list[CommandRecord] = field(default_factory=list)
+    effects: RemoteEffects = field(default_factory=RemoteEffects)
+    """What the remote commands changed, laid over every status served."""
+
+    def remote_services(self) -> frozenset[str]:
+        """The services this car accepts (charge services only on Electric/Hybrid by default)."""
+        if self.remote is not None:
+            return self.remote
+        if self.fields.get("motorization") in CHARGING_MOTORIZATIONS:
+            return frozenset(REMOTE_SERVICES)
+        return frozenset(REMOTE_SERVICES) - CHARGE_SERVICES
 
     def item(self, api_base: str, server_base: str) -> dict[str, Any]:
         """The vehicle as ``/user/vehicles`` lists it (psa-api.md §5.1)."""
@@ -77,6 +137,7 @@ class SimVehicle:
             for key in self.status_drop:
                 data.pop(key, None)
             data.update(copy.deepcopy(self.status_set))
+            self.effects.apply(data)
         return data
 
     def reset_overrides(self) -> None:
@@ -85,6 +146,7 @@ class SimVehicle:
         self.status_drop.clear()
         self.status_set.clear()
         self.no_data.clear()
+        self.effects.clear()
 
 
 def vehicle_links(api_base: str, vehicle_id: str) -> dict[str, Any]:
@@ -121,6 +183,19 @@ def vehicle_from_spec(spec: Mapping[str, Any]) -> SimVehicle:
     vehicle_id = spec.get("id") or make_vehicle_id(vin)
     if not isinstance(vehicle_id, str) or "/" in vehicle_id:
         raise ScenarioError(f"vehicle {vin}: 'id' must be a string without '/'")
-    fields = {k: copy.deepcopy(v) for k, v in spec.items() if k not in PAYLOAD_KEYS | {"id"}}
+    own = PAYLOAD_KEYS | {"id", "remote"}
+    fields = {k: copy.deepcopy(v) for k, v in spec.items() if k not in own}
     payloads = {k: copy.deepcopy(v) for k, v in spec.items() if k in PAYLOAD_KEYS}
-    return SimVehicle(vin=vin, id=vehicle_id, fields=fields, payloads=payloads)
+    remote = None if spec.get("remote") is None else parse_services(spec["remote"], vin)
+    return SimVehicle(vin=vin, id=vehicle_id, fields=fields, payloads=payloads, remote=remote)
+
+
+def parse_services(value: Any, vin: str) -> frozenset[str]:
+    """A scenario's (or the control API's) ``remote`` list; ScenarioError on anything else."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ScenarioError(f"vehicle {vin}: 'remote' must be a list of service names")
+    if unknown := sorted(set(value) - set(REMOTE_SERVICES)):
+        raise ScenarioError(
+            f"vehicle {vin}: unknown remote services {unknown}; use {list(REMOTE_SERVICES)}"
+        )
+    return frozenset(value)
