@@ -36,6 +36,7 @@ async def run_simulator(scenario: dict[str, Any] | None = None) -> AsyncIterator
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         args = [sys.executable, "-m", "psa_simulator", "--port", str(port)]
+        args += ["--mqtt-port", str(free_port()), "--tls-dir", folder]
         args += ["--log-level", "WARNING"]
         if scenario is not None:
             path = Path(folder) / "scenario.json"

@@ -164,18 +164,44 @@ class SimulatorProcess:
     url: str
     process: ManagedProcess
     control: SimulatorControl
+    mqtt_port: int
+    ca_file: Path
+
+    @property
+    def hass_env(self) -> dict[str, str]:
+        """What points Home Assistant at this simulator, its broker and the broker's CA."""
+        return {
+            "PSA_SIMULATOR_URL": self.url,
+            "PSA_SIMULATOR_MQTT": f"127.0.0.1:{self.mqtt_port}",
+            "PSA_SIMULATOR_CA_FILE": str(self.ca_file),
+        }
 
 
 async def start_simulator(
-    processes: Processes, session: aiohttp.ClientSession, *, code_only: bool
+    processes: Processes,
+    session: aiohttp.ClientSession,
+    *,
+    code_only: bool,
+    tls_dir: Path,
 ) -> SimulatorProcess:
-    port = free_port()
+    port, mqtt_port = free_port(), free_port()
     args = [sys.executable, "-m", "psa_simulator", "--host", "127.0.0.1", "--port", str(port)]
+    # Replies within a second, so commands in the e2e run do not wait the demo's 4 s.
+    args += [
+        "--mqtt-port",
+        str(mqtt_port),
+        "--tls-dir",
+        str(tls_dir),
+        "--reply-delays",
+        "0.05,0.1,0.2,2",
+    ]
     if code_only:
         args.append("--no-password-grant")
     process = processes.start("simulator", args)
     url = f"http://127.0.0.1:{port}"
-    simulator = SimulatorProcess(url, process, SimulatorControl(session, url))
+    simulator = SimulatorProcess(
+        url, process, SimulatorControl(session, url), mqtt_port, tls_dir / "ca.pem"
+    )
     await wait_for("the simulator", simulator.control.responding, process, seconds=30)
     return simulator
 
@@ -279,7 +305,7 @@ async def start_hass(
     process = processes.start(
         "hass",
         [str(HASS), "-c", str(config_dir), "--skip-pip", "--log-no-color"],
-        env={"PSA_SIMULATOR_URL": simulator.url},
+        env=simulator.hass_env,
     )
     hass = HassProcess(f"http://127.0.0.1:{port}", config_dir, process)
 

@@ -141,7 +141,7 @@ async def hass_fixture(
     processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
 ) -> HassProcess:
     """The simulator (code login only, as the real servers) and a Home Assistant with an owner."""
-    simulator = await start_simulator(processes, http, code_only=True)
+    simulator = await start_simulator(processes, http, code_only=True, tls_dir=tmp_path / "tls")
     hass = await start_hass(processes, http, tmp_path / "config", simulator, frontend=True)
     await create_owner(http, hass)
     await wait_running(http, hass)

@@ -264,7 +264,9 @@ async def remove_entry(
 async def test_real_hass(
     code_only: bool, processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    simulator = await start_simulator(processes, http, code_only=code_only)
+    simulator = await start_simulator(
+        processes, http, code_only=code_only, tls_dir=tmp_path / "tls"
+    )
     statuses = await freeze_vehicles(simulator)
     hass = await start_hass(processes, http, tmp_path / "config", simulator)
     await create_owner(http, hass)

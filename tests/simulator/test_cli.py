@@ -126,6 +126,8 @@ async def test_module_runs_and_prints_the_banner(socket_enabled: None) -> None:
         "psa_simulator",
         "--port",
         str(port),
+        "--mqtt-port",
+        str(free_port()),  # never the default 8766, which a running scripts/develop may hold
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
