@@ -35,6 +35,7 @@ from .api.remote.models import (
     RemoteToken,
 )
 from .const import DOMAIN, LOGGER, get_endpoints
+from .remote_store import RemoteStore
 
 if TYPE_CHECKING:
     from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
@@ -219,9 +220,6 @@ class RemoteParts:
 
 def create_store(hass: HomeAssistant, entry_id: str) -> RemoteStoreLike:
     """The entry's remote-commands store (remote_store.py)."""
-    # imported here until remote_store lands (built in parallel; the contract's names)
-    from .remote_store import RemoteStore  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
-
     store: RemoteStoreLike = RemoteStore(hass, entry_id)
     return store
 

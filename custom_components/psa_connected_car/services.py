@@ -102,21 +102,17 @@ async def _async_set_preconditioning_program(call: ServiceCall) -> None:
 
 
 def _vehicle(hass: HomeAssistant, device_id: str) -> tuple[PSAConfigEntry, str]:
-    """The loaded entry and the VIN of a car's device."""
+    """The loaded entry that holds the car of this device, and its VIN."""
     device = dr.async_get(hass).async_get(device_id)
     vins = [key for domain, key in device.identifiers if domain == DOMAIN] if device else []
-    if device is None or not vins:
+    if not vins:
         raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_a_vehicle")
-    for entry_id in device.config_entries:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is not None and entry.domain == DOMAIN:
-            if entry.state is not ConfigEntryState.LOADED:
-                raise ServiceValidationError(
-                    translation_domain=DOMAIN, translation_key="entry_not_loaded"
-                )
-            typed: PSAConfigEntry = entry
-            return typed, vins[0]
-    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="not_a_vehicle")
+    # Found by VIN among our entries: how a device names its entry differs across versions.
+    entries: list[PSAConfigEntry] = hass.config_entries.async_entries(DOMAIN)
+    for entry in entries:
+        if entry.state is ConfigEntryState.LOADED and vins[0] in (entry.runtime_data.data or {}):
+            return entry, vins[0]
+    raise ServiceValidationError(translation_domain=DOMAIN, translation_key="entry_not_loaded")
 
 
 def _remote(entry: PSAConfigEntry) -> RemoteManager:
