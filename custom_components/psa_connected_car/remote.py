@@ -399,13 +399,18 @@ class RemoteManager:
         if parts is None or not self.connected:
             self._record(vin, command, "not_connected", None)
             raise _command_error("not_connected")
+        if not self.supported(vin, command):  # refused before: not sent again
+            raise _command_error("not_supported")
+        if self.pending(vin, command):  # e.g. the charging switch and the start time at once
+            raise _command_error("busy")  # the record stays the pending command's
         send: Callable[..., Awaitable[CommandResult]] = getattr(parts.commander, command)
+        previous = self._last.get(vin)
         self._pending.add((vin, command))
         self._record(vin, command, "pending", None)
         try:
             result = await send(vin, **params)
         except PSACommandError as err:
-            await self._async_command_failed(vin, command, err)
+            await self._async_command_failed(vin, command, err, previous)
             raise _command_error(err.reason, err.code) from err
         except PSARateLimitError as err:
             self._record(vin, command, "rate_limited", None)
@@ -440,8 +445,16 @@ class RemoteManager:
             )
         return result
 
-    async def _async_command_failed(self, vin: str, command: str, err: PSACommandError) -> None:
+    async def _async_command_failed(
+        self, vin: str, command: str, err: PSACommandError, previous: CommandRecord | None
+    ) -> None:
         reason = err.reason if err.reason in COMMAND_REASONS else "failed"
+        if reason == "busy":  # another command of this car is pending: its record is back
+            if previous is not None:
+                self._last[vin] = previous
+            else:
+                self._last.pop(vin, None)
+            return
         self._record(vin, command, reason, err.code)
         if reason != "not_supported":
             return

@@ -13,9 +13,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
 import json
 from pathlib import Path
+import ssl
+import sys
+import types
 from typing import Any
 from unittest.mock import patch
 
+import certifi
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
@@ -607,7 +611,9 @@ async def test_each_failure_reason_is_a_translated_error(
     assert caught.value.translation_key == f"command_{reason}"
     placeholders = caught.value.translation_placeholders or {}
     assert str(caught.value) == english(f"command_{reason}", **placeholders)
-    assert state(hass, "sensor", "last_command") == reason
+    # Busy: another command of the car is pending, and the sensor keeps showing that one.
+    expected = "unknown" if reason == "busy" else reason
+    assert state(hass, "sensor", "last_command") == expected
     assert reason in OUTCOMES
 
 
@@ -854,3 +860,160 @@ def test_every_outcome_has_a_text() -> None:
     assert set(texts["entity"]["sensor"]["last_command"]["state"]) == set(OUTCOMES)
     for reason in COMMAND_REASONS:
         assert f"command_{reason}" in texts["exceptions"]
+
+
+async def test_a_second_command_while_one_is_pending_is_busy(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry, remote: Remote
+) -> None:
+    """The charging switch and the start time share a command: the second is not sent."""
+    await setup_car(hass, mock_psa, mock_config_entry)
+    remote.commander.gate = asyncio.Event()
+    task = hass.async_create_task(act(hass, "switch", "turn_on", "charging"))
+    await until(lambda: bool(remote.commander.calls))
+    with pytest.raises(HomeAssistantError) as caught:
+        await act(hass, "time", "set_value", "charge_start_time", time="05:00:00")
+    assert caught.value.translation_key == "command_busy"
+    assert len(remote.commander.calls) == 1
+    # The time shows the car's value again; the switch and the sensor the pending command.
+    assert state(hass, "time", "charge_start_time") == "22:30:00"
+    assert state(hass, "switch", "charging") == "on"
+    sensor = states_by_key(hass, VIN_1, "sensor")["last_command"]
+    assert (sensor.state, sensor.attributes["command"]) == ("pending", "charge")
+    remote.commander.gate.set()
+    await task
+    assert state(hass, "sensor", "last_command") == "done"
+
+
+async def test_busy_from_the_commander_keeps_the_pending_record(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry, remote: Remote
+) -> None:
+    """Another command of this car is pending in the commander (one at a time per car)."""
+    await setup_car(hass, mock_psa, mock_config_entry)
+    await act(hass, "button", "press", "horn")
+    remote.commander.error = PSACommandError("busy")
+    with pytest.raises(HomeAssistantError):
+        await act(hass, "button", "press", "lights")
+    sensor = states_by_key(hass, VIN_1, "sensor")["last_command"]
+    assert (sensor.state, sensor.attributes["command"]) == ("done", "horn")
+
+
+async def test_a_refused_command_is_not_sent_again(
+    hass: HomeAssistant, mock_psa: MockPSA, mock_config_entry: MockConfigEntry, remote: Remote
+) -> None:
+    """The service path has no entity availability to stop it: the manager does."""
+    remote.store.unsupported = {VIN_1: {"precondition"}}
+    await setup_car(hass, mock_psa, mock_config_entry)
+    assert state(hass, "switch", "preconditioning") == STATE_UNAVAILABLE
+    with pytest.raises(HomeAssistantError) as caught:
+        await call_set_program(hass, slot=1, enabled=True)
+    assert caught.value.translation_key == "command_not_supported"
+    assert remote.commander.calls == []
+
+
+# --- the wiring of the library's pieces ---------------------------------------------------------
+
+LIBRARY = "custom_components.psa_connected_car.api.remote"
+
+
+class Recorded:
+    """A stand-in for one library class: it keeps the arguments it was built with."""
+
+    built: dict[str, Recorded]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args = args
+        self.kwargs = kwargs
+        self.built[type(self).__name__] = self
+        self.started = False
+
+    @property
+    def connected(self) -> bool:
+        return True
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+
+
+def fake_library(monkeypatch: pytest.MonkeyPatch) -> dict[str, Recorded]:
+    """The contract's modules and class names, as recorders (the real ones land in parallel)."""
+    built: dict[str, Recorded] = {}
+    for module_name, class_name in (
+        ("account", "PSARemoteApi"),
+        ("otp", "InWeboClient"),
+        ("tokens", "RemoteTokenManager"),
+        ("mqtt", "RemoteConnection"),
+        ("commands", "RemoteCommander"),
+    ):
+        module = types.ModuleType(f"{LIBRARY}.{module_name}")
+        setattr(module, class_name, type(class_name, (Recorded,), {"built": built}))
+        monkeypatch.setitem(sys.modules, f"{LIBRARY}.{module_name}", module)
+    return built
+
+
+async def test_the_library_pieces_are_wired(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hosts from the endpoints, a verifying TLS context with the CA file, the callbacks."""
+    built = fake_library(monkeypatch)
+    monkeypatch.setenv("PSA_SIMULATOR_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PSA_SIMULATOR_MQTT", "127.0.0.1:18885")
+    monkeypatch.setenv("PSA_SIMULATOR_CA_FILE", certifi.where())
+    store = FakeStore(paired=True)
+    with patch.object(remote_module, "create_store", return_value=store):
+        await setup_car(hass, mock_psa, mock_config_entry)
+    manager = mock_config_entry.runtime_data.remote
+    assert manager is not None
+    api, inwebo = built["PSARemoteApi"], built["InWeboClient"]
+    assert api.args[1] is mock_config_entry.runtime_data.auth
+    assert api.kwargs == {"base_url": "http://127.0.0.1:9", "locale": "en-FR"}
+    assert inwebo.kwargs == {"url": "http://127.0.0.1:9/iwws/MAC"}
+    tokens = built["RemoteTokenManager"]
+    assert tokens.args[:2] == (api, inwebo)
+    assert tokens.args[2] == manager.pairing.otp
+    assert tokens.kwargs["on_otp_update"] == store.async_save_otp
+    assert tokens.kwargs["on_token_update"] == store.async_save_token
+    connection = built["RemoteConnection"]
+    kwargs = connection.kwargs
+    assert (kwargs["host"], kwargs["port"]) == ("127.0.0.1", 18885)
+    assert kwargs["customer_id"] == "AP-ACNT200000000042"
+    assert kwargs["vins"] == [VIN_1]
+    context = kwargs["ssl_context"]
+    assert context.verify_mode is ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert kwargs["get_token"] == manager.async_get_token
+    assert kwargs["force_refresh"] == manager.async_force_refresh
+    assert kwargs["on_message"] == manager.handle_message
+    assert kwargs["on_connection"] == manager.handle_connection
+    commander = built["RemoteCommander"]
+    assert commander.args == (connection, tokens, "AP-ACNT200000000042")
+    assert commander.kwargs == {"on_progress": manager.handle_progress}
+    assert connection.started
+    assert manager.connected
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert not connection.started
+
+
+async def test_an_unreadable_ca_file_leaves_the_rest_working(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    built = fake_library(monkeypatch)
+    monkeypatch.setenv("PSA_SIMULATOR_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("PSA_SIMULATOR_CA_FILE", str(tmp_path / "missing.pem"))
+    with patch.object(remote_module, "create_store", return_value=FakeStore(paired=True)):
+        await setup_car(hass, mock_psa, mock_config_entry)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    assert mock_config_entry.runtime_data.remote is None
+    assert built == {}
+    assert states_by_key(hass, VIN_1, "lock") == {}
+    assert "Remote commands not started" in caplog.text
