@@ -107,7 +107,11 @@ def charge_params(data: VehicleData | None, *, now: bool) -> dict[str, Any]:
 
 
 def current_programs(data: VehicleData | None) -> tuple[PreconditioningProgram, ...] | None:
-    """The car's four preconditioning programs as the status has them, None when unknown."""
+    """The car's preconditioning programs as its status lists them; None without the block.
+
+    A slot the car does not list is an unset one: the commander fills in the placeholder
+    there, never over a program the car reported.
+    """
     block = data.status.preconditioning if data is not None and data.status else None
     # `programs` is parsed by the otp part (preconditionning.airConditioning.programs[]);
     # read through getattr until that field lands in models.Preconditioning.
@@ -118,9 +122,9 @@ def current_programs(data: VehicleData | None) -> tuple[PreconditioningProgram, 
 def precondition_params(data: VehicleData | None, *, on: bool) -> dict[str, Any]:
     """``precondition(on, programs)`` with the car's programs sent back as they are.
 
-    Unknown programs refuse the command: whether programs left out (placeholders) erase the
-    ones the owner saved is an open question (remote-commands.md §11.10); the safe side is
-    not to risk it.
+    Without the car's preconditioning block nothing is sent: whether the placeholders of
+    four unknown slots would erase the programs the owner saved is an open question
+    (remote-commands.md §11.10), and the safe side is not to risk it.
     """
     programs = current_programs(data)
     if programs is None:
