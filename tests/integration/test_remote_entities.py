@@ -19,6 +19,7 @@ import types
 from typing import Any
 from unittest.mock import patch
 
+import aiohttp
 import certifi
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
@@ -26,8 +27,10 @@ from homeassistant.const import ATTR_ENTITY_ID, STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.psa_connected_car import remote as remote_module
 from custom_components.psa_connected_car.api.exceptions import (
@@ -56,10 +59,13 @@ from custom_components.psa_connected_car.remote import (
     OUTCOMES,
     RemoteManager,
     RemoteParts,
+    current_programs,
 )
+from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .common import T0, VIN_1, MockPSA, get_device, make_vehicle, setup_integration
 from .entity_helpers import states_by_key
+from .simulated import add_with_password
 
 TRANSLATIONS = Path(__file__).parents[2] / "custom_components" / DOMAIN / "translations"
 ISSUE_ID = "remote_auth_01TESTENTRY0000000000000001"
@@ -1014,3 +1020,106 @@ async def test_an_unreadable_ca_file_leaves_the_rest_working(
     assert built == {}
     assert states_by_key(hass, VIN_1, "lock") == {}
     assert "Remote commands not started" in caplog.text
+
+
+# --- the whole chain against the simulator -------------------------------------------------------
+
+BEV = "VR3SIMULATEDBEV01"
+
+
+def _whole_chain() -> tuple[Any, Any, Any]:
+    """The library's pairing modules and the store; skips until every part is merged."""
+    account = pytest.importorskip(f"{LIBRARY}.account")
+    otp = pytest.importorskip(f"{LIBRARY}.otp")
+    pytest.importorskip(f"{LIBRARY}.mqtt")
+    pytest.importorskip(f"{LIBRARY}.commands")
+    store = pytest.importorskip("custom_components.psa_connected_car.remote_store")
+    if not hasattr(SimulatorHandle, "mqtt_port") or not hasattr(SimulatorControl, "last_sms"):
+        pytest.skip("the simulator's remote side is not merged yet")
+    return account, otp, store
+
+
+async def test_commands_against_the_simulator(
+    hass: HomeAssistant, simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paired over the simulator's SMS and inWebo server, its broker and cars answer; the car's
+    own status, fetched after each final answer, confirms every command."""
+    account, otp, store = _whole_chain()
+    monkeypatch.setenv("PSA_SIMULATOR_URL", simulator.url)
+    monkeypatch.setenv("PSA_SIMULATOR_MQTT", f"127.0.0.1:{simulator.mqtt_port}")
+    monkeypatch.setenv("PSA_SIMULATOR_CA_FILE", str(simulator.ca_file))
+    entry = await add_with_password(hass, simulator)
+    # Paired as the options flow does it: the SMS code (read from the simulator) and the PIN.
+    session = async_get_clientsession(hass)
+    api = account.PSARemoteApi(session, entry.runtime_data.auth, base_url=simulator.url)
+    inwebo = otp.InWeboClient(session, url=f"{simulator.url}/iwws/MAC")
+    await api.request_sms_code()
+    async with aiohttp.ClientSession() as plain:
+        sms = await SimulatorControl(plain, simulator.url).last_sms()
+    pin = simulator.state.account.pin
+    paired = await account.async_pair(api, inwebo, sms["code"], pin, "trial-device-01")
+    await store.RemoteStore(hass, entry.entry_id).async_save_pairing(*paired)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    remote = entry.runtime_data.remote
+    assert remote is not None
+    connected = asyncio.Event()
+    remote.async_add_listener(lambda: connected.set() if remote.connected else None)
+    if not remote.connected:
+        await asyncio.wait_for(connected.wait(), 30)
+    await hass.async_block_till_done()
+
+    def status() -> VehicleStatus:
+        found = entry.runtime_data.data[BEV].status
+        assert found is not None
+        return found
+
+    async def settle() -> None:
+        # A status request within 10 s of the previous one waits out the debouncer.
+        await hass.async_block_till_done()
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=11))
+        await hass.async_block_till_done()
+
+    async def call(domain: str, service: str, key: str, **data: Any) -> None:
+        target = states_by_key(hass, BEV, domain)[key].entity_id
+        await hass.services.async_call(
+            domain, service, {ATTR_ENTITY_ID: target, **data}, blocking=True
+        )
+        await settle()
+
+    await call("lock", "lock", "doors")
+    assert status().doors is not None
+    assert status().doors.locked is True
+    assert states_by_key(hass, BEV, "lock")["doors"].state == "locked"
+    await call("lock", "unlock", "doors")
+    assert status().doors is not None
+    assert status().doors.locked is False
+    await call("switch", "turn_off", "charging")
+    assert states_by_key(hass, BEV, "switch")["charging"].state == "off"
+    await call("time", "set_value", "charge_start_time", time="01:30:00")
+    assert status().electric is not None
+    assert status().electric.charging is not None
+    assert status().electric.charging.next_delayed_time == timedelta(hours=1, minutes=30)
+    await call("switch", "turn_on", "preconditioning")
+    assert status().preconditioning is not None
+    assert status().preconditioning.status == "Enabled"
+    # The programs action: slot 2 changes, the others come back as they were.
+    before = current_programs(entry.runtime_data.data[BEV])
+    device = get_device(hass, BEV)
+    assert before is not None
+    assert device is not None
+    await hass.services.async_call(
+        DOMAIN,
+        "set_preconditioning_program",
+        {"device_id": device.id, "slot": 2, "enabled": True, "time": "18:15:00", "days": ["sat"]},
+        blocking=True,
+    )
+    await settle()
+    after = current_programs(entry.runtime_data.data[BEV])
+    assert after is not None
+    assert after[0] == before[0]
+    assert after[2:] == before[2:]
+    assert (after[1].enabled, after[1].hour, after[1].minute) == (True, 18, 15)
+    assert after[1].days == (False,) * 5 + (True, False)
+    assert states_by_key(hass, BEV, "sensor")["last_command"].state == "done"
+    assert await hass.config_entries.async_unload(entry.entry_id)
