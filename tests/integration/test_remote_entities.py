@@ -518,6 +518,31 @@ async def test_failed_command_fetches_nothing(
     assert mock_psa.status_calls() == before
 
 
+async def test_prompt_fetch_waits_out_a_rate_limit(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    mock_config_entry: MockConfigEntry,
+    remote: Remote,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """After a command the car's status is due at once, but never before a rate limit ends."""
+    await setup_car(hass, mock_psa, mock_config_entry)
+    coordinator = mock_config_entry.runtime_data
+    before = mock_psa.status_calls()
+    coordinator.planner.block(coordinator.now(), 60)
+    await coordinator.async_request_vehicle_refresh(VIN_1)
+    await hass.async_block_till_done()
+    assert mock_psa.status_calls() == before
+    await coordinator.async_request_vehicle_refresh("VR3NOTINTHEACCOUNT")  # ignored
+    # Past the limit, well before the parked car's own turn (10 min): the asked-for fetch.
+    freezer.tick(timedelta(seconds=61))
+    await coordinator.async_refresh()
+    assert mock_psa.status_calls() == before + 1
+    freezer.tick(timedelta(seconds=61))
+    await coordinator.async_refresh()
+    assert mock_psa.status_calls() == before + 1  # asked once, fetched once
+
+
 # --- optimistic, then the car's data ---------------------------------------------------------
 
 
