@@ -29,7 +29,16 @@ DOMAIN = "psa_connected_car"
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components" / DOMAIN
 TRANSLATIONS = INTEGRATION / "translations"
 LANGUAGES = ("en", "fr", "de", "it", "es", "nl")
-PLATFORM_MODULES = ("sensor", "binary_sensor", "device_tracker", "image", "button", "switch")
+PLATFORM_MODULES = (
+    "sensor",
+    "binary_sensor",
+    "device_tracker",
+    "image",
+    "button",
+    "lock",
+    "switch",
+    "time",
+)
 
 KEY_RE = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
 URL_RE = re.compile(r"(https?|ftp|mqtt)://|www\.", re.IGNORECASE)
@@ -608,7 +617,9 @@ def test_no_unused_entity_translations(en: dict[str, Any]) -> None:
 # --- entity texts --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("platform", ["sensor", "binary_sensor"])
+@pytest.mark.parametrize(
+    "platform", ["sensor", "binary_sensor", "button", "lock", "switch", "time"]
+)
 def test_translation_key_is_the_entity_key(platform: str) -> None:
     """Texts and icons are found under the description's own key."""
     descriptions = entity_descriptions()[platform]

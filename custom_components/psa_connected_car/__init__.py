@@ -10,8 +10,9 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.typing import ConfigType
 
 from .alert_issues import async_delete_alert_issues
 from .api.auth import PSAAuth
@@ -21,14 +22,28 @@ from .api.models import TokenSet
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
+from .remote import async_setup_remote
 from .remote_store import RemoteStore
+from .services import async_setup_services
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
+    Platform.BUTTON,
     Platform.DEVICE_TRACKER,
     Platform.IMAGE,
+    Platform.LOCK,
     Platform.SENSOR,
+    Platform.SWITCH,
+    Platform.TIME,
 ]
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Register the service actions: they exist even while no entry is loaded."""
+    async_setup_services(hass)
+    return True
 
 
 def _create_auth(hass: HomeAssistant, entry: PSAConfigEntry, *, save: bool = True) -> PSAAuth:
@@ -66,6 +81,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
     coordinator = PSADataUpdateCoordinator(hass, entry, auth, client)
     await coordinator.async_config_entry_first_refresh()
     entry.runtime_data = coordinator
+    # Remote commands, when the entry is paired (options): before the platforms, which
+    # add the remote entities only with a manager.
+    coordinator.remote = await async_setup_remote(hass, entry, coordinator)
+    if coordinator.remote is not None:
+        entry.async_on_unload(coordinator.remote.async_stop)
     if OPTIONS_NEED_LISTENER:  # Home Assistant < 2025.8 only: newer ones reload after options
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

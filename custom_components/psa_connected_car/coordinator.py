@@ -53,6 +53,7 @@ from .polling import PollPlanner
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
     from .api.client import PSAClient
+    from .remote import RemoteManager
 
 type PSAConfigEntry = ConfigEntry[PSADataUpdateCoordinator]
 
@@ -112,6 +113,10 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.motorization_names: dict[str, str] = {}
         # The alerts' names in the user's language, for the repair issues.
         self.alert_names: dict[str, str] = {}
+        # Remote commands (remote.py): None unless the entry is paired.
+        self.remote: RemoteManager | None = None
+        # Cars whose status is wanted at the next round whatever the plan (after a command).
+        self._prompt: set[str] = set()
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -122,6 +127,23 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         active, parked = _intervals(self.config_entry.options)
         self.planner.set_intervals(self.now(), active, parked)
         self.update_interval = _tick(active)
+
+    async def async_request_vehicle_refresh(self, vin: str) -> None:
+        """Fetch this car's status now (a remote command ended), not at its planned time.
+
+        It is a normal round in which this car's status counts as due: the same merge, error
+        handling and planning. A rate limit still holds it back; the debouncer keeps a burst
+        of commands to one round.
+        """
+        if not self.data or vin not in self.data:
+            return
+        self._prompt.add(vin)
+        await self.async_request_refresh()
+
+    def _status_due(self, vin: str, now: float) -> bool:
+        """Due by the plan, or asked for after a command (unless rate limited)."""
+        prompt = vin in self._prompt and not self.planner.blocked(now)
+        return prompt or self.planner.status_due(vin, now)
 
     async def _async_setup(self) -> None:
         """Fetch the vehicle list once, before the first status round."""
@@ -234,7 +256,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._partial = None
         if self.planner.vehicles_due(now):
             await self._async_refresh_vehicle_list(now, data)
-        due = [vin for vin in data if self.planner.any_due(vin, now)]
+        due = [vin for vin in data if self._status_due(vin, now) or self.planner.any_due(vin, now)]
         results = await asyncio.gather(
             *(self._async_update_vehicle(data[vin], now) for vin in due),
             return_exceptions=True,
@@ -311,7 +333,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         vin = known.vehicle.vin
         vehicle_id = known.vehicle.id
         result = replace(known, raw=dict(known.raw))
-        if self.planner.status_due(vin, now):
+        if self._status_due(vin, now):
+            self._prompt.discard(vin)
             try:
                 fresh: VehicleStatus | None = await self.client.get_status(vehicle_id)
             except PSANoDataError:

@@ -23,7 +23,7 @@ from homeassistant.const import (
     UnitOfTime,
     UnitOfVolume,
 )
-from homeassistant.core import HomeAssistant
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.typing import StateType
 from homeassistant.util import dt as dt_util
@@ -53,6 +53,7 @@ from .readers import (
     status,
     value_reported,
 )
+from .remote import OUTCOMES
 
 # Read-only entities fed by the coordinator: no per-entity update calls to throttle.
 PARALLEL_UPDATES = 0
@@ -470,6 +471,23 @@ def _preconditioning_attributes(status: VehicleStatus | None) -> dict[str, Any] 
     }
 
 
+@dataclass(frozen=True, kw_only=True)
+class PSARemoteSensorEntityDescription(PSAEntityDescription, SensorEntityDescription):
+    """A sensor of the remote commands (paired entries only), read from the manager."""
+
+
+REMOTE_SENSORS: tuple[PSARemoteSensorEntityDescription, ...] = (
+    PSARemoteSensorEntityDescription(
+        # How the car's last command went; attributes: which command, its code, when.
+        key="last_command",
+        translation_key="last_command",
+        device_class=SensorDeviceClass.ENUM,
+        options=list(OUTCOMES),
+        entity_category=EntityCategory.DIAGNOSTIC,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: PSAConfigEntry,
@@ -477,6 +495,8 @@ async def async_setup_entry(
 ) -> None:
     """Add the sensors of every vehicle, and those of vehicles or data that appear later."""
     async_add_vehicle_entities(entry, async_add_entities, SENSORS, PSASensor)
+    if entry.runtime_data.remote is not None:
+        async_add_vehicle_entities(entry, async_add_entities, REMOTE_SENSORS, PSALastCommandSensor)
 
 
 class PSASensor(PSAEntity, SensorEntity):
@@ -507,3 +527,31 @@ class PSASensor(PSAEntity, SensorEntity):
     def extra_state_attributes(self) -> dict[str, Any] | None:
         """What ``attr_fn`` read, if the description has one."""
         return self._attributes
+
+
+class PSALastCommandSensor(PSAEntity, SensorEntity):
+    """The outcome of the car's last remote command (unknown before the first one)."""
+
+    entity_description: PSARemoteSensorEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the remote manager too: a command's progress is no coordinator update."""
+        await super().async_added_to_hass()
+        if (remote := self.coordinator.remote) is not None:
+            self.async_on_remove(remote.async_add_listener(self._handle_remote_update))
+
+    @callback
+    def _handle_remote_update(self) -> None:
+        self._update_state(self.vehicle_data)
+        self.async_write_ha_state()
+
+    def _update_state(self, data: VehicleData | None) -> None:
+        """Read the manager's record of this car."""
+        remote = self.coordinator.remote
+        record = remote.last_result(self.vin) if remote is not None else None
+        self._attr_native_value = record.outcome if record is not None else None
+        self._attr_extra_state_attributes = (
+            {"command": record.command, "code": record.code, "time": record.at.isoformat()}
+            if record is not None
+            else {}
+        )

@@ -396,11 +396,15 @@ def test_documented_entity_ids_exist() -> None:
     names = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))["entity"]
     ours = {"device_tracker.my_car"} | {
         f"{platform}.my_car_{slugify(entity['name'])}"
-        for platform in ("sensor", "binary_sensor")
+        for platform in ("sensor", "binary_sensor", "lock", "switch", "time", "button")
         for entity in names[platform].values()
     }
     text = "\n".join(yaml_blocks())
-    used = set(re.findall(r"\b(?:sensor|binary_sensor|device_tracker)\.my_car\w*", text))
+    used = set(
+        re.findall(
+            r"\b(?:sensor|binary_sensor|device_tracker|lock|switch|time|button)\.my_car\w*", text
+        )
+    )
     assert used
     assert used <= ours, used - ours
 
@@ -410,7 +414,7 @@ def test_documented_entity_ids_exist() -> None:
 async def test_documented_automations_load(hass: HomeAssistant) -> None:
     """Every automation example is valid for Home Assistant (triggers, conditions, templates)."""
     automations = documented_automations()
-    assert len(automations) == 5
+    assert len(automations) == 9
     assert await async_setup_component(hass, "automation", {"automation": automations})
     await hass.async_block_till_done()
     states = hass.states.async_all("automation")
