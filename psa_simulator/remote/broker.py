@@ -171,6 +171,7 @@ class MqttBroker:
         self._handlers: set[asyncio.Task[None]] = set()
         self._broker: Any = None
         self._server: asyncio.Server | None = None
+        self._backend: asyncio.Server | None = None  # the cars' own way in, see start()
 
     @property
     def running(self) -> bool:
@@ -223,18 +224,31 @@ class MqttBroker:
         amqtt_logger = logging.getLogger("amqtt")
         if amqtt_logger.getEffectiveLevel() < logging.INFO or amqtt_logger.level == 0:
             amqtt_logger.setLevel(logging.INFO)
+        context = await asyncio.to_thread(self._ssl_context)  # reads files: not in the loop
         self._broker = Broker(self._config())
         await self._broker.start()
         try:
             self._server = await asyncio.start_server(
-                self._accept, DEFAULT_HOST, self.port, ssl=self._ssl_context(), reuse_address=True
+                self._accept, DEFAULT_HOST, self.port, ssl=context, reuse_address=True
             )
         except OSError:  # the port is taken: leave nothing running
             await self._broker.shutdown()
             self._broker = None
             raise
         self.port = self._server.sockets[0].getsockname()[1]
+        # The cars (the backend's side) come in over plain TCP on a loopback port of their own:
+        # the MQTT client they use builds its TLS context inside the event loop, which a
+        # simulator running in Home Assistant's tests shares (blocking calls are reported there).
+        self._backend = await asyncio.start_server(self._accept, DEFAULT_HOST, 0)
         _LOGGER.debug("MQTT broker (TLS) on %s:%s", DEFAULT_HOST, self.port)
+
+    @property
+    def backend_port(self) -> int:
+        """The plain loopback port of the cars' client (meant for the cars' credential only)."""
+        if self._backend is None:
+            raise RuntimeError("the broker is not running")
+        port: int = self._backend.sockets[0].getsockname()[1]
+        return port
 
     async def stop(self) -> None:
         """Close the listener and every connection; no task is left behind."""
@@ -242,6 +256,9 @@ class MqttBroker:
         if server is None:
             return
         server.close()
+        backend, self._backend = self._backend, None
+        if backend is not None:
+            backend.close()
         for writer in list(self._connections.values()):
             writer.transport.abort()
         await self._broker.shutdown()
@@ -249,6 +266,8 @@ class MqttBroker:
         if self._handlers:
             await asyncio.wait(self._handlers, timeout=5)
         await server.wait_closed()
+        if backend is not None:
+            await backend.wait_closed()
 
     async def restart(self) -> None:
         """Stop and start again on the same port."""

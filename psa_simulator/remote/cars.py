@@ -17,7 +17,6 @@ import asyncio
 from collections.abc import Callable, Mapping
 import json
 import logging
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from amqtt.client import MQTTClient  # type: ignore[import-untyped]
@@ -178,17 +177,16 @@ class Car:
 class CarsClient:
     """The cars' MQTT client: connects with the internal credential, answers every request."""
 
-    def __init__(self, state: SimulatorState, *, port: int, ca_file: Path, secret: str) -> None:
+    def __init__(self, state: SimulatorState, *, port: int, secret: str) -> None:
         self.state = state
-        self.port = port
-        self.ca_file = ca_file
+        self.port = port  # the broker's plain backend port
         self._client = _CredentialClient(CAR_USERNAME, secret)
         self._listener: asyncio.Task[None] | None = None
         self._commands: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         """Connect and subscribe; returns once requests are being received."""
-        await self._client.connect(f"mqtts://{DEFAULT_HOST}:{self.port}/", cafile=str(self.ca_file))
+        await self._client.connect(f"mqtt://{DEFAULT_HOST}:{self.port}/")
         await self._client.subscribe([(SUBSCRIPTION, 0)])
         self._listener = asyncio.create_task(self._listen(), name="psa-simulator-cars")
 

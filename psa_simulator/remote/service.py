@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 import logging
 from pathlib import Path
@@ -62,15 +63,20 @@ class RemoteService:
 
         if self.broker is None:
             # Files are made on the first start, so an app that never runs leaves none behind.
+            # File work off the event loop: a simulator inside Home Assistant's tests shares
+            # its loop, where blocking calls are reported.
             if self._tls_dir is None:
-                self._temp_dir = Path(tempfile.mkdtemp(prefix="psa-sim-tls-"))
-            tls = ensure_tls_files(self._tls_dir or self._temp_dir or Path())
+                self._temp_dir = Path(
+                    await asyncio.to_thread(tempfile.mkdtemp, prefix="psa-sim-tls-")
+                )
+            tls = await asyncio.to_thread(
+                ensure_tls_files, self._tls_dir or self._temp_dir or Path()
+            )
             self.broker = MqttBroker(self.state, tls, self._port)
         await self.broker.start()
         self.cars = CarsClient(
             self.state,
-            port=self.broker.port,
-            ca_file=self.broker.ca_file,
+            port=self.broker.backend_port,
             secret=self.broker.car_secret,
         )
         await self.cars.start()
@@ -92,10 +98,10 @@ class RemoteService:
         """Cut every client's connection (the cars stay); how many were cut."""
         return self.broker.drop_connections() if self.broker is not None else 0
 
-    def close(self) -> None:
-        """Remove the temporary TLS directory, if this service made one."""
+    async def close(self) -> None:
+        """Remove the temporary TLS directory, if this service made one (off the loop)."""
         if self._temp_dir is not None:
-            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            await asyncio.to_thread(shutil.rmtree, self._temp_dir, ignore_errors=True)
 
 
 REMOTE: web.AppKey[RemoteService] = web.AppKey("psa_simulator_remote", RemoteService)
@@ -117,4 +123,4 @@ async def _remote_context(app: web.Application) -> AsyncIterator[None]:
         yield
     finally:
         await service.stop()
-        service.close()
+        await service.close()

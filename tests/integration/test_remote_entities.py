@@ -14,8 +14,6 @@ from datetime import datetime, time, timedelta
 import json
 from pathlib import Path
 import ssl
-import sys
-import types
 from typing import Any
 from unittest.mock import patch
 
@@ -966,18 +964,17 @@ class Recorded:
 
 
 def fake_library(monkeypatch: pytest.MonkeyPatch) -> dict[str, Recorded]:
-    """The contract's modules and class names, as recorders (the real ones land in parallel)."""
+    """The library's classes, as remote.py names them, replaced by recorders."""
     built: dict[str, Recorded] = {}
-    for module_name, class_name in (
-        ("account", "PSARemoteApi"),
-        ("otp", "InWeboClient"),
-        ("tokens", "RemoteTokenManager"),
-        ("mqtt", "RemoteConnection"),
-        ("commands", "RemoteCommander"),
+    for class_name in (
+        "PSARemoteApi",
+        "InWeboClient",
+        "RemoteTokenManager",
+        "RemoteConnection",
+        "RemoteCommander",
     ):
-        module = types.ModuleType(f"{LIBRARY}.{module_name}")
-        setattr(module, class_name, type(class_name, (Recorded,), {"built": built}))
-        monkeypatch.setitem(sys.modules, f"{LIBRARY}.{module_name}", module)
+        fake = type(class_name, (Recorded,), {"built": built})
+        monkeypatch.setattr(remote_module, class_name, fake)
     return built
 
 
