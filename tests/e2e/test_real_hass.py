@@ -17,6 +17,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import aiohttp
 import pytest
 
+from psa_simulator import BEV_VIN
+from psa_simulator.const import DEMO_PIN
+
 from .harness import (
     DEMO,
     DOMAIN,
@@ -238,6 +241,113 @@ async def wait_loaded(session: aiohttp.ClientSession, hass: HassProcess, entry_i
     await wait_for("the entry to be loaded", loaded, hass.process, seconds=60)
 
 
+async def entity_ids(
+    session: aiohttp.ClientSession, hass: HassProcess, entry_id: str, unique_ids: list[str]
+) -> dict[str, str]:
+    """Unique id -> entity id, once every one of ``unique_ids`` exists."""
+    found: dict[str, str] = {}
+
+    async def created() -> bool:
+        registry = await websocket_command(session, hass, {"type": "config/entity_registry/list"})
+        found.update(
+            {
+                entity["unique_id"]: entity["entity_id"]
+                for entity in registry
+                if entity["config_entry_id"] == entry_id
+            }
+        )
+        return all(unique_id in found for unique_id in unique_ids)
+
+    await wait_for("the remote entities", created, hass.process, seconds=60)
+    return found
+
+
+async def pair_remote_commands(
+    session: aiohttp.ClientSession, hass: HassProcess, simulator: SimulatorProcess, entry_id: str
+) -> None:
+    """Options > Remote commands: the SMS is sent, its code and the app PIN pair the account."""
+    flows = f"{hass.url}/api/config/config_entries/options/flow"
+    result = await send_json(session, "POST", flows, {"handler": entry_id}, headers=hass.headers)
+    flow = f"{flows}/{result['flow_id']}"
+    result = await send_json(
+        session, "POST", flow, {"next_step_id": "remote"}, headers=hass.headers
+    )
+    assert result["step_id"] == "remote", result
+    result = await send_json(session, "POST", flow, {}, headers=hass.headers)
+    assert result["step_id"] == "remote_sms", result
+    sms = await simulator.control.last_sms()
+    pairing = {"sms_code": sms["code"], "pin": DEMO_PIN}
+    result = await send_json(session, "POST", flow, pairing, headers=hass.headers)
+    assert result["type"] == "abort", result
+    assert result["reason"] == "remote_paired", result
+    assert DEMO_PIN not in str(result)
+    assert sms["code"] not in str(result)
+
+
+async def call_service(
+    session: aiohttp.ClientSession, hass: HassProcess, service: str, entity_id: str
+) -> None:
+    """A service call as a dashboard button makes it (it returns once the car answered)."""
+    domain, name = service.split(".")
+    await send_json(
+        session,
+        "POST",
+        f"{hass.url}/api/services/{domain}/{name}",
+        {"entity_id": entity_id},
+        headers=hass.headers,
+    )
+
+
+async def wait_state(
+    session: aiohttp.ClientSession, hass: HassProcess, entity_id: str, expected: str
+) -> None:
+    """Until the entity shows ``expected`` (``available``: anything but unavailable)."""
+
+    async def reached() -> bool:
+        state = await get_json(session, f"{hass.url}/api/states/{entity_id}", headers=hass.headers)
+        if expected == "available":
+            return bool(state["state"] != "unavailable")
+        return bool(state["state"] == expected)
+
+    await wait_for(f"{entity_id} to be {expected}", reached, hass.process, seconds=30)
+
+
+async def command_the_car(
+    session: aiohttp.ClientSession, hass: HassProcess, simulator: SimulatorProcess, entry_id: str
+) -> None:
+    """Unlock, lock, start and stop charging and preconditioning: each reaches the car, each
+    entity follows what the car then reports."""
+    status = await simulator.control.status(BEV_VIN)
+    # Plugged in, not charging: in both the legacy `energy` list and the newer `energies`.
+    blocks = [item.get("charging") for item in status.get("energy", [])]
+    blocks += [
+        item.get("extension", {}).get("electric", {}).get("charging")
+        for item in status.get("energies", [])
+    ]
+    for charging in blocks:
+        if isinstance(charging, dict):
+            charging.update(plugged=True, status="Stopped")
+    await simulator.control.set_status(BEV_VIN, status)
+    keys = ("doors", "charging", "preconditioning")
+    ids = await entity_ids(session, hass, entry_id, [f"{BEV_VIN}_{key}" for key in keys])
+    lock, charge, climate = (ids[f"{BEV_VIN}_{key}"] for key in keys)
+    for entity_id in (lock, charge, climate):
+        await wait_state(session, hass, entity_id, "available")  # connected to the broker
+    steps = [
+        ("lock.unlock", lock, "unlocked"),
+        ("lock.lock", lock, "locked"),
+        ("switch.turn_on", charge, "on"),
+        ("switch.turn_off", charge, "off"),
+        ("switch.turn_on", climate, "on"),
+        ("switch.turn_off", climate, "off"),
+    ]
+    for service, entity_id, expected in steps:
+        await call_service(session, hass, service, entity_id)
+        await wait_state(session, hass, entity_id, expected)
+    commands = await simulator.control.remote_commands(BEV_VIN)
+    assert [command["code"] for command in commands] == ["0"] * len(steps), commands
+
+
 async def remove_entry(
     session: aiohttp.ClientSession, hass: HassProcess, simulator: SimulatorProcess, entry_id: str
 ) -> None:
@@ -282,6 +392,8 @@ async def test_real_hass(
     await change_options(http, hass, entry["entry_id"])
     await reconfigure(http, hass, entry["entry_id"], code_only=code_only)
     await check_entities(http, hass, entry["entry_id"], statuses)
+    await pair_remote_commands(http, hass, simulator, entry["entry_id"])
+    await command_the_car(http, hass, simulator, entry["entry_id"])
     await remove_entry(http, hass, simulator, entry["entry_id"])
     for process in (hass.process, simulator.process):
         assert process.running(), f"{process.name} died:\n{process.log_tail()}"
