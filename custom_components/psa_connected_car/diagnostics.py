@@ -25,6 +25,7 @@ TO_REDACT = {
     "access_token",
     "refresh_token",
     "id_token",
+    "customer_id",
     # identity of the account and the car
     CONF_USERNAME,
     "email",
@@ -70,6 +71,8 @@ async def async_get_config_entry_diagnostics(
                 "planner": coordinator.planner.as_dict(coordinator.now()),
             },
             "vehicles": vehicles,
+            # None: remote commands are not paired (or could not start)
+            "remote": coordinator.remote.diagnostics() if coordinator.remote else None,
         },
         TO_REDACT,
     )

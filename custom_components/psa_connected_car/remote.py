@@ -11,7 +11,7 @@ reauth: the account's own login is fine).
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 import ssl
 from typing import TYPE_CHECKING, Any, Protocol
@@ -370,6 +370,26 @@ class RemoteManager:
     def last_result(self, vin: str) -> CommandRecord | None:
         """How the car's last command went (since the entry was loaded)."""
         return self._last.get(vin)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What support needs to see, without a secret: no token, PIN, OTP state or code."""
+        token = self.pairing.token
+        return {
+            "connected": self.connected,
+            "mqtt_token": None
+            if token is None
+            else {"expires_at": token.expires_at, "minted_at": token.minted_at},
+            "otp_codes_last_24h": len(self.pairing.otp.used_at),
+            "vehicles": [
+                {
+                    "vin": vin,
+                    "unsupported": sorted(self._unsupported.get(vin, ())),
+                    "pending": sorted(cmd for car, cmd in self._pending if car == vin),
+                    "last_command": None if vin not in self._last else asdict(self._last[vin]),
+                }
+                for vin in sorted(self.coordinator.data or {})
+            ],
+        }
 
     @callback
     def async_add_listener(self, update: CALLBACK_TYPE) -> CALLBACK_TYPE:

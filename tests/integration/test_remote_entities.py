@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, time, timedelta
 import json
+import logging
 from pathlib import Path
 import ssl
 from typing import Any
@@ -29,6 +30,10 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.psa_connected_car import remote as remote_module
 from custom_components.psa_connected_car.api.exceptions import (
@@ -44,6 +49,7 @@ from custom_components.psa_connected_car.api.models import (
     Preconditioning,
     VehicleStatus,
 )
+from custom_components.psa_connected_car.api.remote.account import PSARemoteApi, async_pair
 from custom_components.psa_connected_car.api.remote.models import (
     CommandProgress,
     CommandResult,
@@ -51,6 +57,7 @@ from custom_components.psa_connected_car.api.remote.models import (
     PreconditioningProgram,
     RemoteToken,
 )
+from custom_components.psa_connected_car.api.remote.otp import InWeboClient
 from custom_components.psa_connected_car.const import DOMAIN
 from custom_components.psa_connected_car.remote import (
     COMMAND_REASONS,
@@ -59,6 +66,7 @@ from custom_components.psa_connected_car.remote import (
     RemoteParts,
     current_programs,
 )
+from custom_components.psa_connected_car.remote_store import RemoteStore
 from psa_simulator.testing import SimulatorControl, SimulatorHandle
 
 from .common import T0, VIN_1, MockPSA, get_device, make_vehicle, setup_integration
@@ -1049,38 +1057,31 @@ async def test_an_unreadable_ca_file_leaves_the_rest_working(
 BEV = "VR3SIMULATEDBEV01"
 
 
-def _whole_chain() -> tuple[Any, Any, Any]:
-    """The library's pairing modules and the store; skips until every part is merged."""
-    account = pytest.importorskip(f"{LIBRARY}.account")
-    otp = pytest.importorskip(f"{LIBRARY}.otp")
-    pytest.importorskip(f"{LIBRARY}.mqtt")
-    pytest.importorskip(f"{LIBRARY}.commands")
-    store = pytest.importorskip("custom_components.psa_connected_car.remote_store")
-    if not hasattr(SimulatorHandle, "mqtt_port") or not hasattr(SimulatorControl, "last_sms"):
-        pytest.skip("the simulator's remote side is not merged yet")
-    return account, otp, store
-
-
 async def test_commands_against_the_simulator(
-    hass: HomeAssistant, simulator: SimulatorHandle, monkeypatch: pytest.MonkeyPatch
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    simulator: SimulatorHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Paired over the simulator's SMS and inWebo server, its broker and cars answer; the car's
-    own status, fetched after each final answer, confirms every command."""
-    account, otp, store = _whole_chain()
+    own status, fetched after each final answer, confirms every command. No secret of the
+    pairing reaches the log or the diagnostics."""
+    caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("PSA_SIMULATOR_URL", simulator.url)
     monkeypatch.setenv("PSA_SIMULATOR_MQTT", f"127.0.0.1:{simulator.mqtt_port}")
     monkeypatch.setenv("PSA_SIMULATOR_CA_FILE", str(simulator.ca_file))
     entry = await add_with_password(hass, simulator)
     # Paired as the options flow does it: the SMS code (read from the simulator) and the PIN.
     session = async_get_clientsession(hass)
-    api = account.PSARemoteApi(session, entry.runtime_data.auth, base_url=simulator.url)
-    inwebo = otp.InWeboClient(session, url=f"{simulator.url}/iwws/MAC")
+    api = PSARemoteApi(session, entry.runtime_data.auth, base_url=simulator.url)
+    inwebo = InWeboClient(session, url=f"{simulator.url}/iwws/MAC")
     await api.request_sms_code()
     async with aiohttp.ClientSession() as plain:
         sms = await SimulatorControl(plain, simulator.url).last_sms()
     pin = simulator.state.account.pin
-    paired = await account.async_pair(api, inwebo, sms["code"], pin, "trial-device-01")
-    await store.RemoteStore(hass, entry.entry_id).async_save_pairing(*paired)
+    paired = await async_pair(api, inwebo, sms["code"], pin, "trial-device-01")
+    await RemoteStore(hass, entry.entry_id).async_save_pairing(*paired)
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     remote = entry.runtime_data.remote
@@ -1144,4 +1145,30 @@ async def test_commands_against_the_simulator(
     assert (after[1].enabled, after[1].hour, after[1].minute) == (True, 18, 15)
     assert after[1].days == (False,) * 5 + (True, False)
     assert states_by_key(hass, BEV, "sensor")["last_command"].state == "done"
+
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert diagnostics["remote"]["connected"] is True
+    assert diagnostics["remote"]["vehicles"][0]["vin"] == "**REDACTED**"
+    stored = await RemoteStore(hass, entry.entry_id).async_load()
+    assert stored is not None
+    assert stored.token is not None
+    otp_state = stored.otp
+    secrets = {
+        "PIN": pin,
+        "SMS code": sms["code"],
+        "K0": otp_state.k0,
+        "K1": otp_state.k1,
+        "secval": otp_state.secval,
+        "MQTT access token": stored.token.access_token,
+        "MQTT refresh token": str(stored.token.refresh_token),
+    }
+    # Every log line but the test harness's (its mock storage prints what is saved) and the
+    # simulator's (its broker, and the simulated phone's SMS line, are the other side).
+    others = ("pytest_homeassistant_custom_component", "psa_simulator", "amqtt", "transitions")
+    others += ("aiohttp.access",)  # the in-process simulator server's access log
+    lines = [record.getMessage() for record in caplog.records if not record.name.startswith(others)]
+    seen = "\n".join(lines) + json.dumps(diagnostics, default=str)
+    for name, value in secrets.items():
+        assert len(value) >= 4, name
+        assert value not in seen, f"the {name} leaked"
     assert await hass.config_entries.async_unload(entry.entry_id)
