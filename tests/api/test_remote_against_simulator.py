@@ -4,6 +4,7 @@ independently from the same facts, judges our pairing and every OTP code we make
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+import json
 from typing import Any
 
 import aiohttp
@@ -145,3 +146,18 @@ async def test_token_manager_keeps_the_login_alive_through_expiry(
     kinds = [kind for kind, _ in saved]
     assert kinds.index("otp") < len(kinds) - 1  # the OTP state is saved before its code is used
     assert kinds[-1] == "token"
+
+
+async def test_the_otp_state_survives_a_restart_between_codes(
+    session: aiohttp.ClientSession, simulator: SimulatorHandle, make_client: MakeClient
+) -> None:
+    """Saved as JSON after each code and read back (a Home Assistant restart), the state keeps
+    making codes the judge accepts."""
+    api, inwebo, control = await _remote(session, simulator, make_client)
+    _customer, otp, _token = await _pair(api, inwebo, control)
+    for _ in range(3):
+        otp = OtpState.from_dict(json.loads(json.dumps(otp.as_dict())))
+        code, otp = await inwebo.generate_code(otp)
+        assert simulator.state.remote_tokens.valid_access_token(
+            (await api.token_from_otp(code)).access_token
+        )

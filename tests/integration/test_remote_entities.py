@@ -1110,6 +1110,10 @@ async def test_commands_against_the_simulator(
         )
         await settle()
 
+    # The broker restarts (the real one does, or drops us): the connection comes back alone.
+    connected.clear()
+    await simulator.restart_broker()
+    await asyncio.wait_for(connected.wait(), 30)
     await call("lock", "lock", "doors")
     assert status().doors is not None
     assert status().doors.locked is True
