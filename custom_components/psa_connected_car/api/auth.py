@@ -17,11 +17,10 @@ from collections.abc import Awaitable, Callable, Mapping
 import hashlib
 import json
 import logging
-import math
 import re
 import secrets
 import time
-from typing import Any, TypeGuard
+from typing import Any
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import aiohttp
@@ -37,7 +36,7 @@ from .exceptions import (
     PSAPasswordGrantUnsupportedError,
     PSARateLimitError,
 )
-from .http import decode_body, retry_after_seconds
+from .http import decode_body, is_token, retry_after_seconds, token_lifetime
 from .models import AuthorizationRequest, TokenSet
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,7 +50,6 @@ MAX_PASTE_LENGTH = 4096
 REDIRECT_HOST = "oauth2redirect"
 _CODE_SHAPE = re.compile(r"^[A-Za-z0-9._~-]{8,512}$")
 # What a token may look like before it goes into a header (printable, no spaces).
-_TOKEN_SHAPE = re.compile(r"^[!-~]{1,8192}$")
 _PASSWORD_REFUSALS = ("unsupported_grant_type", "unauthorized_client", "server_error")
 _CODE_REFUSALS = ("invalid_grant", "redirect_uri_mismatch", "invalid_request")
 _SERVER_TROUBLE = ("server_error", "temporarily_unavailable")  # OAuth's own "try later"
@@ -346,14 +344,14 @@ class PSAAuth:
     def _token_from(self, body: Any, previous_refresh: str | None) -> TokenSet:
         data = body if isinstance(body, dict) else {}
         access = data.get("access_token")
-        if not _is_token(access):
+        if not is_token(access):
             raise PSAConnectionError("The identity server sent an unreadable token response")
         refresh = data.get("refresh_token")
-        if not _is_token(refresh):
+        if not is_token(refresh):
             if previous_refresh is None:
                 raise PSAConnectionError("The identity server sent no refresh token")
             refresh = previous_refresh  # no rotation this time: the old one stays valid
-        self._lifetime = _lifetime(data.get("expires_in"))
+        self._lifetime = token_lifetime(data.get("expires_in"), DEFAULT_EXPIRES_IN)
         id_token, scope = data.get("id_token"), data.get("scope")
         return TokenSet(
             access_token=access,
@@ -362,18 +360,6 @@ class PSAAuth:
             id_token=id_token if isinstance(id_token, str) else None,
             scope=scope if isinstance(scope, str) else None,
         )
-
-
-def _is_token(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and _TOKEN_SHAPE.match(value) is not None
-
-
-def _lifetime(expires_in: Any) -> float:
-    try:
-        seconds = float(expires_in)
-    except (TypeError, ValueError):
-        return DEFAULT_EXPIRES_IN
-    return seconds if math.isfinite(seconds) and seconds > 0 else DEFAULT_EXPIRES_IN
 
 
 def _code_from_url(text: str, request: AuthorizationRequest | None) -> str:

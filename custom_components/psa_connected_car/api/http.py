@@ -1,4 +1,4 @@
-"""HTTP helpers shared by the identity and API clients: response bodies and ``Retry-After``."""
+"""HTTP helpers of the identity and API clients: bodies, ``Retry-After``, token fields."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 import json
 import math
+import re
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
 
 def retry_after_seconds(
@@ -37,3 +38,20 @@ def decode_body(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8", errors="replace"))
     except (ValueError, RecursionError):
         return None
+
+
+_TOKEN_SHAPE = re.compile(r"^[!-~]{1,8192}$")  # printable ASCII, no space: any token we accept
+
+
+def is_token(value: Any) -> TypeGuard[str]:
+    """Whether a token endpoint's field is a usable token string."""
+    return isinstance(value, str) and _TOKEN_SHAPE.match(value) is not None
+
+
+def token_lifetime(expires_in: Any, default: float) -> float:
+    """``expires_in`` in seconds; ``default`` when it is missing, not a number or not positive."""
+    try:
+        seconds = float(expires_in)
+    except (TypeError, ValueError):
+        return default
+    return seconds if math.isfinite(seconds) and seconds > 0 else default

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 import logging
-import math
-import re
 import time
-from typing import Any, Final, TypeGuard
+from typing import Any, Final
 
 import aiohttp
 
@@ -24,7 +22,7 @@ from ..exceptions import (
     PSARateLimitError,
     PSARemoteAuthError,
 )
-from ..http import decode_body, retry_after_seconds
+from ..http import decode_body, is_token, retry_after_seconds, token_lifetime
 from .models import REMOTE_API_BASE_URL, OtpState, RemoteToken
 from .otp import InWeboClient
 
@@ -40,7 +38,6 @@ DEFAULT_EXPIRES_IN: Final = 899.0  # the access token's lifetime seen in the wil
 # Open question 1 (§11): car-associations may already answer AC-/OV- for these brands; the
 # mapping then changes nothing, while a DS-/OP-/VX- id is known to get disconnected.
 MQTT_PREFIXES: Final[Mapping[str, str]] = {"DS": "AC", "OP": "OV", "VX": "OV"}
-_TOKEN_SHAPE: Final = re.compile(r"^[!-~]{1,8192}$")
 
 
 def mqtt_customer_id(customer: str) -> str:
@@ -122,14 +119,14 @@ class PSARemoteApi:
     def _token(self, answer: Any, previous_refresh: str | None) -> RemoteToken:
         data = answer if isinstance(answer, Mapping) else {}
         access = data.get("access_token")
-        if not _is_token(access):
+        if not is_token(access):
             raise PSAConnectionError("The MQTT token answer is unreadable")
         refresh = data.get("refresh_token")
         now = self._clock()
         return RemoteToken(
             access_token=access,
-            refresh_token=refresh if _is_token(refresh) else previous_refresh,
-            expires_at=now + _lifetime(data.get("expires_in")),
+            refresh_token=refresh if is_token(refresh) else previous_refresh,
+            expires_at=now + token_lifetime(data.get("expires_in"), DEFAULT_EXPIRES_IN),
             minted_at=now,
         )
 
@@ -201,18 +198,6 @@ def _words(data: Mapping[str, Any], status: int) -> str:
         or " - ".join(str(data[key]) for key in ("httpMessage", "moreInformation") if key in data)
         or f"HTTP {status}"
     )[:300]
-
-
-def _is_token(value: Any) -> TypeGuard[str]:
-    return isinstance(value, str) and _TOKEN_SHAPE.match(value) is not None
-
-
-def _lifetime(expires_in: Any) -> float:
-    try:
-        seconds = float(expires_in)
-    except (TypeError, ValueError):
-        return DEFAULT_EXPIRES_IN
-    return seconds if math.isfinite(seconds) and seconds > 0 else DEFAULT_EXPIRES_IN
 
 
 async def async_pair(
