@@ -60,24 +60,22 @@ def updated_programs(
     at: time | None,
     days: list[str] | None,
 ) -> tuple[PreconditioningProgram, ...]:
-    """All four slots: ``slot`` changed (what was not given stays), the others as they are.
+    """The car's slots with ``slot`` changed (what was not given stays), the others as they are.
 
-    A slot the car did not list is an unset one: disabled, at midnight, on no day.
+    Slots the car did not list stay out: the command sends them as the unset placeholder the
+    car itself reports for them (remote-commands.md §7). A new slot starts at midnight.
     """
     by_slot = {program.slot: program for program in programs}
-    result = []
-    for number in SLOTS:
-        program = by_slot.get(number) or PreconditioningProgram(
-            slot=number, enabled=False, hour=0, minute=0
-        )
-        if number == slot:
-            program = replace(program, enabled=enabled)
-            if at is not None:
-                program = replace(program, hour=at.hour, minute=at.minute)
-            if days is not None:
-                program = replace(program, days=tuple(day in days for day in DAYS))
-        result.append(program)
-    return tuple(result)
+    program = by_slot.get(slot) or PreconditioningProgram(
+        slot=slot, enabled=False, hour=0, minute=0
+    )
+    program = replace(program, enabled=enabled)
+    if at is not None:
+        program = replace(program, hour=at.hour, minute=at.minute)
+    if days is not None:
+        program = replace(program, days=tuple(day in days for day in DAYS))
+    by_slot[slot] = program
+    return tuple(by_slot[number] for number in SLOTS if number in by_slot)
 
 
 async def _async_set_preconditioning_program(call: ServiceCall) -> None:

@@ -826,7 +826,8 @@ async def test_set_program_changes_only_what_is_given(
     [(_, _, params)] = remote.commander.calls
     assert params["on"] is True
     assert params["programs"][0] == replace(PROGRAMS[0], enabled=False)
-    assert [program.enabled for program in params["programs"][1:]] == [False, False, False]
+    # The slots the car did not list are left to the command, which sends them as unset.
+    assert [program.slot for program in params["programs"]] == [1]
 
 
 async def test_set_program_refuses_unknown_programs(

@@ -377,14 +377,21 @@ async def test_vehicles_joining_leaving_and_returning(
     assert states_by_key(hass, VIN_2, "sensor")["fuel_level"].state == "40.0"
 
 
-# --- docs/entities.md ------------------------------------------------------------------------
+# --- docs/entities.md and README.md -----------------------------------------------------------
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "entities.md"
-TRANSLATIONS = DOCS.parents[1] / "custom_components" / "psa_connected_car" / "translations"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = (ROOT / "docs" / "entities.md", ROOT / "README.md")
+TRANSLATIONS = ROOT / "custom_components" / "psa_connected_car" / "translations"
 
 
 def yaml_blocks() -> list[str]:
-    return re.findall(r"```yaml\n(.*?)```", DOCS.read_text(encoding="utf-8"), re.S)
+    """Every YAML example that is an automation (README also shows other YAML)."""
+    blocks = [
+        block
+        for doc in DOCS
+        for block in re.findall(r"```yaml\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    ]
+    return [block for block in blocks if block.lstrip().startswith("automation:")]
 
 
 def documented_automations() -> list[dict[str, Any]]:
@@ -414,7 +421,7 @@ def test_documented_entity_ids_exist() -> None:
 async def test_documented_automations_load(hass: HomeAssistant) -> None:
     """Every automation example is valid for Home Assistant (triggers, conditions, templates)."""
     automations = documented_automations()
-    assert len(automations) == 9
+    assert len(automations) == 14  # 9 in docs/entities.md, 5 in README.md
     assert await async_setup_component(hass, "automation", {"automation": automations})
     await hass.async_block_till_done()
     states = hass.states.async_all("automation")
