@@ -118,10 +118,7 @@ def current_programs(data: VehicleData | None) -> tuple[PreconditioningProgram, 
     there, never over a program the car reported.
     """
     block = data.status.preconditioning if data is not None and data.status else None
-    # `programs` is parsed by the otp part (preconditionning.airConditioning.programs[]);
-    # read through getattr until that field lands in models.Preconditioning.
-    programs: Collection[PreconditioningProgram] | None = getattr(block, "programs", None)
-    return None if programs is None else tuple(programs)
+    return None if block is None else tuple(block.programs)
 
 
 def precondition_params(data: VehicleData | None, *, on: bool) -> dict[str, Any]:
