@@ -1,6 +1,10 @@
 """A user in a real browser: log in to Home Assistant, add the integration through its dialog,
 sign in on the (simulated) brand login page, copy the app address out of the network log, paste
-it, open a car's page, then reconfigure the entry from the integration's page.
+it, open a car's page, then reconfigure the entry from the integration's page. Another test
+pairs remote commands from the entry's options (Configure): the explanation, the SMS code read on
+the simulator's demo phone page (/phone, the person's phone) in a second tab, a mistyped code,
+then the right one with the app's PIN; then it locks the car from its device page and unlocks it
+from the lock's dialog, and the car receives both commands.
 
 The brand's login page answers a good sign-in with a redirect to the app's `mymap://` address,
 which a desktop browser cannot open: the navigation fails, the tab stays on the login form and
@@ -30,8 +34,17 @@ import re
 import shutil
 
 import aiohttp
-from playwright.async_api import Locator, Page, Request, async_playwright
+from playwright.async_api import (
+    Locator,
+    Page,
+    Request,
+    ViewportSize,
+    async_playwright,
+    expect,
+)
 import pytest
+
+from psa_simulator.const import DEMO_PIN
 
 from .harness import (
     ARTIFACTS,
@@ -41,6 +54,7 @@ from .harness import (
     ROOT,
     HassProcess,
     Processes,
+    SimulatorProcess,
     create_owner,
     start_hass,
     start_simulator,
@@ -63,6 +77,16 @@ README_IMAGES = {
     "09-success": "config-flow-devices",
     "10-device-page": "device-page",
 }
+# The remote commands' pairing, from the test that walks it (same rule: UPDATE_DOCS_IMAGES=1).
+REMOTE_IMAGES = {
+    "r02-explanation": "remote-explanation",
+    "r03-phone": "remote-phone",
+    "r04-sms-wrong-code": "remote-sms-wrong-code",
+    "r05-paired": "remote-paired",
+    "r06-device-page": "remote-device-page",
+    "r07-locked": "remote-locked",
+    "r08-unlocked": "remote-unlocked",
+}
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -73,8 +97,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-VIEWPORT = {"width": 1280, "height": 960}
-LOGIN_TAB_VIEWPORT = {"width": 900, "height": 300}
+VIEWPORT = ViewportSize(width=1280, height=960)
+LOGIN_TAB_VIEWPORT = ViewportSize(width=900, height=300)
 TIMEOUT_MS = 20_000
 SUBMIT = re.compile("^(Submit|Next)$")
 
@@ -95,6 +119,9 @@ INTEGRATION_NAME = json.loads(
 )["name"]
 DEVICE_PAGE_ENTITY = "Battery level"
 ELECTRIC_VIN = "VR3SIMULATEDBEV01"
+# What our options texts name in their placeholders, for the demo account's brand.
+APP_PLACEHOLDERS = {"brand": "Peugeot", "app": "MyPeugeot"}
+LOCK_NAME = "Doors"  # the remote lock's name (entity.lock.doors)
 
 # Home Assistant's own text for some of our aborts (see expect_abort).
 HA_ABORT_TEXTS = {"reconfigure_successful": "Reconfiguration was successful"}
@@ -136,12 +163,19 @@ async def page_fixture(browser_path: str) -> AsyncIterator[Page]:
             await browser.close()
 
 
+@pytest.fixture(name="simulator")
+async def simulator_fixture(
+    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
+) -> SimulatorProcess:
+    """The simulator (code login only, as the real servers), with its MQTT broker."""
+    return await start_simulator(processes, http, code_only=True, tls_dir=tmp_path / "tls")
+
+
 @pytest.fixture(name="hass")
 async def hass_fixture(
-    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path
+    processes: Processes, http: aiohttp.ClientSession, tmp_path: Path, simulator: SimulatorProcess
 ) -> HassProcess:
-    """The simulator (code login only, as the real servers) and a Home Assistant with an owner."""
-    simulator = await start_simulator(processes, http, code_only=True, tls_dir=tmp_path / "tls")
+    """A Home Assistant with an owner, pointed at the simulator and its broker."""
     hass = await start_hass(processes, http, tmp_path / "config", simulator, frontend=True)
     await create_owner(http, hass)
     await wait_running(http, hass)
@@ -164,6 +198,15 @@ async def failure_shots(page: Page, prefix: str) -> None:
 def text(section: str, kind: str, key: str) -> str:
     """One of our English texts, e.g. text("config", "error", "invalid_code")."""
     return str(TRANSLATION[section][kind][key])
+
+
+def option_text(*keys: str) -> str:
+    """An options text as the dialog shows it, its {brand} and {app} filled in."""
+    found: object = TRANSLATION["options"]
+    for key in keys:
+        assert isinstance(found, dict)
+        found = found[key]
+    return str(found).format(**APP_PLACEHOLDERS)
 
 
 # --- the network log: the developer tools' Network tab --------------------------------------
@@ -386,7 +429,13 @@ async def finish_with_cars(page: Page, shots: str | None) -> None:
     await finish.click()
 
 
-async def open_car(page: Page, http: aiohttp.ClientSession, hass: HassProcess, vin: str) -> None:
+async def open_car(
+    page: Page,
+    http: aiohttp.ClientSession,
+    hass: HassProcess,
+    vin: str,
+    screenshot: str | None = "10-device-page",
+) -> None:
     """The device page of one car, once its entities have values."""
     found: list[str] = []
 
@@ -398,7 +447,8 @@ async def open_car(page: Page, http: aiohttp.ClientSession, hass: HassProcess, v
     await wait_for(f"the device of {vin}", device_created, hass.process, seconds=60)
     await page.goto(f"{hass.url}/config/devices/device/{found[0]}")
     await page.get_by_text(DEVICE_PAGE_ENTITY).first.wait_for()
-    await shot(page, "10-device-page")
+    if screenshot:
+        await shot(page, screenshot)
 
 
 async def open_reconfigure(page: Page, hass: HassProcess) -> None:
@@ -429,6 +479,111 @@ async def expect_abort(page: Page, key: str) -> None:
     ours = text("config", "abort", key)
     words = re.compile(f"^({re.escape(ours)}|{re.escape(HA_ABORT_TEXTS.get(key, ours))})$")
     await page.get_by_text(words).wait_for()
+
+
+# --- remote commands: the options flow and the phone ------------------------------------------
+
+
+async def add_account(page: Page, hass: HassProcess) -> None:
+    """The add flow of the first test, without its screenshots: the account with its cars."""
+    await log_in(page, hass)
+    await search_integration(page, hass, None)
+    await choose_brand(page, None)
+    await fill_account(page, None, client_secret=DEMO["client_secret"])
+    await expect_code_step(page, None)
+    copied, _ = await sign_in_and_copy_address(page, None)
+    await paste(page, copied, None)
+    await finish_with_cars(page, None)
+
+
+async def open_options(page: Page, hass: HassProcess) -> None:
+    """The integration's page, the entry's Configure button: the options menu."""
+    await page.goto(f"{hass.url}/config/integrations/integration/{DOMAIN}")
+    row = page.locator("ha-config-entry-row").filter(has_text=DEMO["username"])
+    await row.get_by_role("button", name="Configure").first.click()
+
+
+async def pick_menu(page: Page, label: str) -> None:
+    """One choice of a menu step (its items are plain list items, without a menu role)."""
+    item = page.get_by_text(label, exact=True)
+    await item.wait_for()
+    await item.click()
+
+
+def first_paragraph(words: str) -> str:
+    """A step description's first paragraph (the rest has markdown: bold words, a list)."""
+    return words.split("\n\n", maxsplit=1)[0]
+
+
+async def read_phone(page: Page, simulator: SimulatorProcess) -> str:
+    """The simulated phone in a second tab: the code of the text message just received."""
+    tab = await page.context.new_page()
+    await tab.set_viewport_size(LOGIN_TAB_VIEWPORT)
+    await tab.goto(f"{simulator.url}/phone")
+    code = (await tab.locator("#sms-code").inner_text()).strip()
+    assert code.isdigit(), code  # "none sent yet" until the SMS went out
+    await shot(tab, "r03-phone")
+    await tab.close()
+    await page.bring_to_front()
+    return code
+
+
+def mistype_digits(code: str) -> str:
+    """The code with its last digit typed wrong."""
+    return code[:-1] + ("0" if code[-1] != "0" else "1")
+
+
+async def enter_sms(page: Page, code: str, pin: str) -> None:
+    await form_field(page, "sms_code").fill(code)
+    await form_field(page, "pin").fill(pin)
+    await submit(page)
+
+
+async def pair_remote(page: Page, hass: HassProcess, simulator: SimulatorProcess) -> None:
+    """Configure > Remote commands: the explanation, the SMS, a mistyped code, then the right
+    one with the app's PIN."""
+    await open_options(page, hass)
+    await pick_menu(page, option_text("step", "init", "menu_options", "remote"))
+    await page.get_by_text(first_paragraph(option_text("step", "remote", "description"))).wait_for()
+    await shot(page, "r02-explanation")
+    await submit(page)  # the SMS goes out
+    await page.get_by_text(option_text("step", "remote_sms", "description")).wait_for()
+    code = await read_phone(page, simulator)
+    await enter_sms(page, mistype_digits(code), DEMO_PIN)
+    await dialog_error(page).filter(has_text=option_text("error", "pairing_code")).wait_for()
+    await shot(page, "r04-sms-wrong-code")
+    # The form comes back empty after an error (never suggested): both typed again.
+    assert await form_field(page, "sms_code").input_value() == ""
+    await enter_sms(page, code, DEMO_PIN)
+    await page.get_by_text(option_text("abort", "remote_paired")).wait_for()
+    await shot(page, "r05-paired")
+    await page.locator("ha-dialog-footer").get_by_role("button", name="Close").click()
+
+
+async def lock_then_unlock(page: Page) -> None:
+    """The device page's Controls card: Lock on the lock's row; then its dialog's switch."""
+    row = page.locator("hui-lock-entity-row").filter(has_text=LOCK_NAME)
+    lock = row.get_by_role("button", name="Lock", exact=True)
+    await expect(lock).to_be_enabled()  # connected to the broker: the controls are available
+    await shot(page, "r06-device-page")
+    await lock.click()
+    # The row offers the other action only once the lock is locked (not while "Locking"), i.e.
+    # once the car answered; the device page's activity lists the change.
+    await row.get_by_role("button", name="Unlock", exact=True).wait_for()
+    locked = re.compile(f"^{re.escape(LOCK_NAME)} Locked")
+    await page.get_by_role("button", name=locked).first.wait_for()
+    await shot(page, "r07-locked")
+    await row.get_by_text(LOCK_NAME, exact=True).click()  # the more-info dialog
+    # The dialog's host element: its role=dialog node is in a shadow root and its content is
+    # slotted in, so that node has none of the content as descendants.
+    dialog = page.locator("ha-more-info-dialog")
+    await dialog.get_by_text("Locked", exact=True).wait_for()
+    await dialog.get_by_role("switch", name="Unlock").click()
+    await dialog.get_by_text("Unlocked", exact=True).wait_for()
+    await expect(dialog.get_by_role("switch", name="Lock")).not_to_be_checked()
+    await shot(page, "r08-unlocked")
+    await dialog.get_by_role("button", name="Close").click()
+    await lock.wait_for()
 
 
 # --- the tests -------------------------------------------------------------------------------
@@ -495,3 +650,30 @@ async def test_wrong_client_secret(hass: HassProcess, page: Page) -> None:
         await failure_shots(page, "zz-wrong-client")
         raise
     assert not hass.process.log_problems()
+
+
+async def test_pair_remote_commands(
+    simulator: SimulatorProcess, hass: HassProcess, http: aiohttp.ClientSession, page: Page
+) -> None:
+    """Add the account, then pair remote commands from the options as a person does: the
+    explanation, the SMS read on the phone, a mistyped code first; then lock the car from its
+    device page and unlock it from the lock's dialog, each time seeing the car's answer."""
+    try:
+        await add_account(page, hass)
+        await pair_remote(page, hass, simulator)
+        await open_car(page, http, hass, ELECTRIC_VIN, None)
+        await lock_then_unlock(page)
+    except BaseException:
+        await failure_shots(page, "zz-remote")
+        raise
+    commands = await simulator.control.remote_commands(ELECTRIC_VIN)
+    # What reached the car: the lock, then the unlock, both done (code 0).
+    sent = [(command["service"], command["params"], command["code"]) for command in commands]
+    assert sent == [
+        ("/Doors", {"action": "lock"}, "0"),
+        ("/Doors", {"action": "unlock"}, "0"),
+    ], sent
+    assert not hass.process.log_problems()
+    if os.environ.get("UPDATE_DOCS_IMAGES"):
+        for source, target in REMOTE_IMAGES.items():
+            shutil.copyfile(SCREENSHOTS / f"{source}.png", DOCS_IMAGES / f"{target}.png")
