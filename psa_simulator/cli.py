@@ -199,6 +199,7 @@ def banner(url: str, app: web.Application) -> str:
         lines += [
             f"  demo login:      {DEMO_USERNAME} / {DEMO_PASSWORD}",
             f"  demo app:        client id {DEMO_CLIENT_ID}, secret {DEMO_CLIENT_SECRET}",
+            f"  demo pairing:    app PIN {account.pin}; the SMS code shows on {url}/phone",
         ]
     else:
         lines.append(f"  scenario account: {account.username} (client id {account.client_id})")

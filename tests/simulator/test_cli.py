@@ -82,6 +82,8 @@ def test_banner_shows_demo_credentials() -> None:
     assert "http://127.0.0.1:8765" in text
     for secret in ("demo@example.com", "demo-client-id", "demo-client-secret", " / demo"):
         assert secret in text
+    assert "app PIN 1234" in text
+    assert "http://127.0.0.1:8765/phone" in text
 
 
 def test_banner_hides_scenario_secrets() -> None:
@@ -92,6 +94,7 @@ def test_banner_hides_scenario_secrets() -> None:
             "password": "pw-not-shown",
             "client_id": "cid",
             "client_secret": "secret-not-shown",
+            "pin": "9876",
         }
     }
     app = create_app(config_from_args(build_parser().parse_args(["--no-password-grant"])))
@@ -101,6 +104,7 @@ def test_banner_hides_scenario_secrets() -> None:
     text = banner("http://x", create_app(SimulatorConfig(scenario=scenario)))
     assert "u@example.com" in text
     assert "not-shown" not in text
+    assert "9876" not in text
 
 
 def test_bad_scenario_exits_with_a_message(
