@@ -381,11 +381,15 @@ async def day_figures(account: Account, quick: bool, *, minutes: int = DAY) -> T
         "token's (status polling of the three demo cars and the status fetched after each "
         "command); MQTT token requests split into refresh grants and OTP (password) grants; "
         "OTP codes are the password grants (one code each); inWebo requests are the OTP "
-        "server's. Pairing itself (one SMS, one activation, one OTP code) is not in the rows.",
+        "server's. Pairing itself (one SMS, one activation, one OTP code) is not in the rows. "
+        "The same polled day without pairing: 'Account-level figures' above (client-side "
+        "API requests); being paired adds nothing while idle, and one status per command.",
         f"The daily commands: {daily} "
         "(the BEV). The first two rows are 1,440 one-minute polling cycles each; the last "
         f"moves both clocks from command to command over {days} days without polling cycles, "
-        "for the MQTT side (its REST column is the status fetched after each command).",
+        "for the MQTT side (its REST column is the round after each command: after hours "
+        "without polling, every car's status, maintenance and alerts and the vehicle list are "
+        "due in it).",
         "The MQTT access token lives 899 s and is renewed only when it is needed (a connection "
         f"or a command) and less than {ACCESS_MARGIN:.0f} s of it is left: an idle connected "
         "account asks for none; a command after 12 min or more without one costs one refresh. "
