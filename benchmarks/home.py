@@ -8,7 +8,7 @@ moving the clock, so a simulated day takes seconds.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 import functools
@@ -33,9 +33,18 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 import custom_components.psa_connected_car as integration
+from custom_components.psa_connected_car import remote
 from custom_components.psa_connected_car.api.auth import PSAAuth
 from custom_components.psa_connected_car.api.brands import BRANDS
-from custom_components.psa_connected_car.const import DOMAIN, ENV_SIMULATOR_URL
+from custom_components.psa_connected_car.api.remote.account import PSARemoteApi
+from custom_components.psa_connected_car.api.remote.commands import RemoteCommander
+from custom_components.psa_connected_car.api.remote.tokens import RemoteTokenManager
+from custom_components.psa_connected_car.const import (
+    DOMAIN,
+    ENV_SIMULATOR_CA_FILE,
+    ENV_SIMULATOR_MQTT,
+    ENV_SIMULATOR_URL,
+)
 from custom_components.psa_connected_car.coordinator import PSADataUpdateCoordinator
 from psa_simulator.testing import SimulatorControl, free_port
 
@@ -68,11 +77,17 @@ def _resolver() -> ThreadedResolver:
 
 
 @asynccontextmanager
-async def home_assistant(sim: SimulatorControl, clock: Clock) -> AsyncIterator[HomeAssistant]:
-    """A fresh Home Assistant pointed at ``sim``; the integration reads ``clock``."""
+async def home_assistant(
+    sim: SimulatorControl, clock: Clock, env: Mapping[str, str] | None = None
+) -> AsyncIterator[HomeAssistant]:
+    """A fresh Home Assistant pointed at ``sim``; the integration reads ``clock``.
+
+    ``env`` adds settings (``broker_env``: the simulator's MQTT broker and its CA). The
+    remote-commands pieces read ``clock`` too, so MQTT tokens age with the simulator.
+    """
     with (
         tempfile.TemporaryDirectory() as folder,
-        patch.dict(os.environ, {ENV_SIMULATOR_URL: sim.url}),
+        patch.dict(os.environ, {ENV_SIMULATOR_URL: sim.url, **(env or {})}),
         # No zeroconf/network setup here: the plain resolver is enough for 127.0.0.1.
         patch(
             "homeassistant.helpers.aiohttp_client._async_make_resolver",
@@ -84,6 +99,11 @@ async def home_assistant(sim: SimulatorControl, clock: Clock) -> AsyncIterator[H
             "PSADataUpdateCoordinator",
             functools.partial(PSADataUpdateCoordinator, clock=clock),
         ),
+        patch.object(remote, "PSARemoteApi", functools.partial(PSARemoteApi, clock=clock)),
+        patch.object(
+            remote, "RemoteTokenManager", functools.partial(RemoteTokenManager, clock=clock)
+        ),
+        patch.object(remote, "RemoteCommander", functools.partial(RemoteCommander, clock=clock)),
     ):
         async with async_test_home_assistant(config_dir=folder) as hass:
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # load custom_components/
@@ -91,7 +111,20 @@ async def home_assistant(sim: SimulatorControl, clock: Clock) -> AsyncIterator[H
                 await serve_http_on_loopback(hass)
                 yield hass
             finally:
+                # Unloaded first: stopping Home Assistant leaves an entry's MQTT connection
+                # (its task and paho's thread) running.
+                for entry in hass.config_entries.async_entries(DOMAIN):
+                    await hass.config_entries.async_unload(entry.entry_id)
                 await hass.async_stop(force=True)
+
+
+async def broker_env(sim: SimulatorControl) -> dict[str, str]:
+    """Where the simulator's MQTT broker listens, and the CA that signed its certificate."""
+    broker = await sim.broker()
+    return {
+        ENV_SIMULATOR_MQTT: f"127.0.0.1:{broker['port']}",
+        ENV_SIMULATOR_CA_FILE: str(broker["ca_file"]),
+    }
 
 
 async def serve_http_on_loopback(hass: HomeAssistant) -> None:

@@ -11,7 +11,6 @@ import argparse
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 import logging
 import platform
@@ -37,7 +36,9 @@ from psa_simulator import (
 )
 from psa_simulator.testing import SimulatorControl
 
+from . import commands
 from .home import Account, Clock, add_entry, coordinator_of, entity_ids, home_assistant, tick
+from .report import GOALS, Table, goal, ms, ratio, timed, verdict
 from .scenario import FLEET, fleet
 from .simulator import api_requests, run_simulator, token_requests
 
@@ -49,49 +50,6 @@ CARS = {
     BEV_VIN: "charging/driving (BEV)",
     PHEV_VIN: "driving/charging (PHEV)",
 }
-
-
-@dataclass
-class Table:
-    title: str
-    columns: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, *cells: object) -> None:
-        self.rows.append([str(cell) for cell in cells])
-
-    def markdown(self) -> str:
-        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
-        lines.append("|" + "|".join("---" for _ in self.columns) + "|")
-        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
-        lines += [""] + [f"* {note}" for note in self.notes]
-        return "\n".join(lines) + "\n"
-
-
-def ratio(wall: float, trip: float) -> str:
-    return f"{wall / trip:.2f}x"
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**not met**"
-
-
-GOALS = Table("Goals", ["goal", "measured", "verdict"])
-
-
-def goal(text: str, measured: object, ok: bool) -> None:
-    GOALS.add(text, measured, verdict(ok))
-
-
-async def timed(call: Callable[[], Awaitable[Any]]) -> float:
-    started = time.perf_counter()
-    await call()
-    return time.perf_counter() - started
 
 
 # Update cycles -----------------------------------------------------------------------------
@@ -403,6 +361,9 @@ async def main(args: argparse.Namespace) -> str:
     tables += [cycle, setup, cpu]
     tables += list(await day_figures())
     tables.append(await token_figures())
+    tables.append(await commands.command_figures(args.quick))
+    tables.append(await commands.reconnect_figures(args.quick))
+    tables.append(await commands.day_figures(DEMO, args.quick))
     memory = await memory_figures(counts[-1])
     memory.add(
         "peak resident set size of this process (whole run)",

@@ -25,19 +25,39 @@ def api_requests(stats: Stats) -> int:
     return sum(n for route, n in stats["requests"].items() if "/connectedcar/" in route)
 
 
+MQTT_TOKEN_ROUTE = "POST /connectedcar/v4/virtualkey/remoteaccess/token"  # noqa: S105 - a route
+
+
+def rest_requests(stats: Stats) -> int:
+    """The Connected Car API requests but the MQTT token's (what the status polling costs)."""
+    return api_requests(stats) - mqtt_token_requests(stats)
+
+
+def mqtt_token_requests(stats: Stats) -> int:
+    """Requests to the MQTT token endpoint, both grants (refresh, and OTP code)."""
+    return stats["requests"].get(MQTT_TOKEN_ROUTE, 0)
+
+
 def token_requests(stats: Stats) -> int:
     """The token requests the simulator counted, every grant together."""
     return sum(stats["token_requests"].values())
 
 
 @asynccontextmanager
-async def run_simulator(scenario: dict[str, Any] | None = None) -> AsyncIterator[SimulatorControl]:
-    """Start ``python -m psa_simulator`` (the demo, or ``scenario``); stopped on exit."""
+async def run_simulator(
+    scenario: dict[str, Any] | None = None, reply_delays: str | None = None
+) -> AsyncIterator[SimulatorControl]:
+    """Start ``python -m psa_simulator`` (the demo, or ``scenario``); stopped on exit.
+
+    ``reply_delays`` is the simulator's ``--reply-delays`` (``A,F,C,T`` seconds).
+    """
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         args = [sys.executable, "-m", "psa_simulator", "--port", str(port)]
         args += ["--mqtt-port", str(free_port()), "--tls-dir", folder]
         args += ["--log-level", "WARNING"]
+        if reply_delays is not None:
+            args += ["--reply-delays", reply_delays]
         if scenario is not None:
             path = Path(folder) / "scenario.json"
             path.write_text(json.dumps(scenario), encoding="utf-8")
