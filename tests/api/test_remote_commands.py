@@ -527,3 +527,26 @@ async def test_token_never_in_errors_or_logs(
         await harness.commander.lock(VIN, True)
     assert "token-" not in str(caught.value)
     assert "token-" not in caplog.text
+
+
+async def test_without_progress_callback(harness: Harness) -> None:
+    """No on_progress: the command still collects its progress codes and ends."""
+    connection = FakeConnection()
+    commander = RemoteCommander(connection, FakeTokens(), CID)
+    connection.commander = commander
+    connection.script = answers(progress("900"), final("0"))
+    result = await commander.lock(VIN, True)
+    assert (result.code, result.progress) == ("0", ("900",))
+
+
+async def test_a_second_final_reply_is_ignored(harness: Harness) -> None:
+    """A duplicate final before the caller resumes: the first one decides, no error."""
+    task = asyncio.create_task(harness.commander.lock(VIN, True))
+    await asyncio.sleep(0)
+    env = harness.envelope()
+    # Delivered here, not through the loop, so that an error would reach the test.
+    harness.commander.handle_message(TOPIC + "/Doors", final("0")(env))
+    harness.commander.handle_message(TOPIC + "/Doors", final("4")(env))
+    result = await task
+    assert result.code == "0"
+    assert not harness.commander.busy(VIN)

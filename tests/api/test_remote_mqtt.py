@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterator
+import contextlib
 from dataclasses import dataclass, field
 import datetime
 import ipaddress
@@ -30,9 +31,14 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+import paho.mqtt.client as paho
+from paho.mqtt.enums import MQTTErrorCode
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.reasoncodes import ReasonCode
 import pytest
 
 from custom_components.psa_connected_car.api.exceptions import PSACommandError
+from custom_components.psa_connected_car.api.remote import mqtt
 from custom_components.psa_connected_car.api.remote.models import MQTT_USERNAME
 from custom_components.psa_connected_car.api.remote.mqtt import (
     MAX_SEGMENT_SIZE,
@@ -588,3 +594,382 @@ def test_segment_size_is_limited_before_connect(socket_enabled: None) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         assert limit_segment_size(sock)
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG) == MAX_SEGMENT_SIZE
+
+
+def test_segment_size_not_limited_where_the_platform_cannot(
+    monkeypatch: pytest.MonkeyPatch, socket_enabled: None
+) -> None:
+    """No TCP_MAXSEG (macOS, Windows) or a socket refusing it: False, and no error."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        monkeypatch.delattr(socket, "TCP_MAXSEG", raising=False)
+        assert limit_segment_size(sock) is False
+    closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    closed.close()
+    monkeypatch.undo()
+    if hasattr(socket, "TCP_MAXSEG"):
+        assert limit_segment_size(closed) is False  # setsockopt raises OSError (EBADF)
+
+
+def test_empty_reconnect_delays_refused(client_context: ssl.SSLContext) -> None:
+    """Without a delay the supervisor could not wait between attempts: refused up front."""
+    with pytest.raises(ValueError, match="reconnect_delays"):
+        RemoteConnection(
+            host="h",
+            port=1,
+            ssl_context=client_context,
+            customer_id=CUSTOMER,
+            vins=[],
+            get_token=Tokens("t", "t").get,
+            force_refresh=Tokens("t", "t").refresh,
+            on_message=lambda topic, data: None,
+            on_connection=lambda value: None,
+            reconnect_delays=(),
+        )
+
+
+async def test_stop_before_start_and_start_twice(
+    broker: FixtureBroker, client_context: ssl.SSLContext, probe: Probe, no_thread_left: None
+) -> None:
+    """stop() before start() does nothing; a second start() adds no second connection."""
+    tokens = Tokens("token-1", "x")
+    connection = make_connection(broker, client_context, tokens, probe)
+    await connection.stop()
+    assert probe.changes.empty()
+    await connection.start()
+    await connection.start()
+    try:
+        assert await probe.change() is True
+        assert tokens.gets == 1  # a second supervisor would have asked for a token at once
+        assert len(broker.state.logins) == 1
+    finally:
+        await connection.stop()
+
+
+async def _until_events_from(broker: FixtureBroker, probe: Probe, vin: str) -> None:
+    """Sends to the car's topic until a message comes (its subscription is then active)."""
+    async with asyncio.timeout(GUARD):
+        while probe.messages.empty():
+            await broker.send(event_topic(vin), b'{"probe": 1}')
+            await asyncio.sleep(0.01)
+    while not probe.messages.empty():
+        probe.messages.get_nowait()
+
+
+async def test_set_vins_before_start_then_only_added_then_only_removed(
+    broker: FixtureBroker, client_context: ssl.SSLContext, probe: Probe, no_thread_left: None
+) -> None:
+    """Cars set before start are what the first subscription takes; adds and drops alone work."""
+    connection = make_connection(broker, client_context, Tokens("token-1", "x"), probe)
+    connection.set_vins([VIN_B])  # not started: nothing to change yet
+    await connection.start()
+    try:
+        assert await probe.change() is True
+        await broker.send(event_topic(VIN_A), b'{"n": "A"}')
+        await broker.send(event_topic(VIN_B), b'{"n": "B"}')
+        assert await probe.message() == (event_topic(VIN_B), {"n": "B"})  # VIN_A never asked
+        connection.set_vins([VIN_A, VIN_B])  # only a new car
+        await _until_events_from(broker, probe, VIN_A)
+        connection.set_vins([VIN_B])  # only a car that left
+        connection.set_vins([VIN_B, "VR3TESTVIN0000003"])  # a later SUBACK as a sync point
+        await _until_events_from(broker, probe, "VR3TESTVIN0000003")
+        await broker.send(event_topic(VIN_A), b'{"n": "A2"}')
+        await broker.send(event_topic(VIN_B), b'{"n": "B2"}')
+        assert await probe.message() == (event_topic(VIN_B), {"n": "B2"})
+    finally:
+        await connection.stop()
+
+
+async def test_publish_refused_by_paho_is_not_connected(
+    broker: FixtureBroker,
+    client_context: ssl.SSLContext,
+    probe: Probe,
+    monkeypatch: pytest.MonkeyPatch,
+    no_thread_left: None,
+) -> None:
+    """paho saw the socket go before our disconnect callback ran: PSACommandError, no send."""
+    connection = make_connection(broker, client_context, Tokens("token-1", "x"), probe)
+    await connection.start()
+    try:
+        assert await probe.change() is True
+
+        def no_connection(self: Any, *args: Any, **kwargs: Any) -> Any:
+            info = paho.MQTTMessageInfo(1)
+            info.rc = MQTTErrorCode.MQTT_ERR_NO_CONN
+            return info
+
+        monkeypatch.setattr(mqtt._Client, "publish", no_connection)
+        with pytest.raises(PSACommandError) as caught:
+            await connection.publish("/Doors", {"vin": VIN_A})
+        assert caught.value.reason == "not_connected"
+    finally:
+        await connection.stop()
+    assert broker.state.published.empty()
+
+
+async def test_stop_while_waiting_for_a_token(
+    client_context: ssl.SSLContext, probe: Probe, no_thread_left: None
+) -> None:
+    """stop() while the token is still being fetched cancels that fetch; no connection."""
+    asked = asyncio.Event()
+    cancelled = asyncio.Event()
+
+    async def slow_token() -> str:
+        asked.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "never"  # not reached: the wait above never ends by itself
+
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=1,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[],
+        get_token=slow_token,
+        force_refresh=slow_token,
+        on_message=probe.on_message,
+        on_connection=probe.on_connection,
+    )
+    await connection.start()
+    async with asyncio.timeout(GUARD):
+        await asyncio.wait_for(asked.wait(), None)
+        await connection.stop()
+    assert cancelled.is_set()
+    assert probe.changes.empty()
+
+
+async def test_a_thread_that_cannot_start_surfaces_at_stop(
+    client_context: ssl.SSLContext, probe: Probe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No thread for paho (resources exhausted): no connection, and stop() reports the error."""
+    tried = asyncio.Event()
+
+    def cannot_start(self: Any) -> None:
+        tried.set()
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(mqtt._Client, "start_thread", cannot_start)
+    tokens = Tokens("t", "t")
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=1,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[],
+        get_token=tokens.get,
+        force_refresh=tokens.refresh,
+        on_message=probe.on_message,
+        on_connection=probe.on_connection,
+    )
+    await connection.start()
+    async with asyncio.timeout(GUARD):
+        await tried.wait()
+    with pytest.raises(PSACommandError):
+        await connection.publish("/Doors", {})
+    with pytest.raises(RuntimeError, match="new thread"):
+        await connection.stop()
+    assert probe.changes.empty()
+
+
+async def test_callback_errors_are_logged_and_the_connection_stays(
+    broker: FixtureBroker,
+    client_context: ssl.SSLContext,
+    caplog: pytest.LogCaptureFixture,
+    no_thread_left: None,
+) -> None:
+    """An exception in on_message or on_connection is logged; messages keep coming."""
+    seen: asyncio.Queue[Any] = asyncio.Queue()
+    changes: list[bool] = []
+
+    def on_message(topic: str, data: Any) -> None:
+        seen.put_nowait(data)
+        raise RuntimeError("message handler broke")
+
+    def on_connection(value: bool) -> None:
+        changes.append(value)
+        raise RuntimeError("connection handler broke")
+
+    tokens = Tokens("token-1", "x")
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=broker.port,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[VIN_A],
+        get_token=tokens.get,
+        force_refresh=tokens.refresh,
+        on_message=on_message,
+        on_connection=on_connection,
+        reconnect_delays=FAST,
+    )
+    await connection.start()
+    try:
+        async with asyncio.timeout(GUARD):
+            while seen.empty():  # connected (despite on_connection's error) and subscribed
+                await broker.send(event_topic(VIN_A), b'{"n": 1}')
+                await asyncio.sleep(0.01)
+            await broker.send(event_topic(VIN_A), b'{"n": 2}')
+            while await seen.get() != {"n": 2}:
+                pass
+        assert connection.connected
+    finally:
+        await connection.stop()
+    assert changes == [True, False]
+    assert "error in the connection callback" in caplog.text
+    assert "error handling a message" in caplog.text
+
+
+async def test_stop_cancelled_again_still_waits_for_the_thread(
+    client_context: ssl.SSLContext,
+    probe: Probe,
+    monkeypatch: pytest.MonkeyPatch,
+    no_thread_left: None,
+    socket_enabled: None,
+) -> None:
+    """A second cancellation while stop() waits for paho's thread does not leave it behind."""
+    accepted = asyncio.Event()
+    writers: list[asyncio.StreamWriter] = []
+
+    async def silent(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)  # TCP accepted, TLS never answered
+        accepted.set()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    aborted = asyncio.Event()
+    # The handshake then hangs until the test closes the server's side, not until stop() cuts it.
+    monkeypatch.setattr(mqtt._Client, "abort_socket", lambda self: aborted.set())
+    tokens = Tokens("t", "t")
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=port,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[],
+        get_token=tokens.get,
+        force_refresh=tokens.refresh,
+        on_message=probe.on_message,
+        on_connection=probe.on_connection,
+    )
+    try:
+        await connection.start()
+        async with asyncio.timeout(GUARD):
+            await accepted.wait()
+            stopping = asyncio.create_task(connection.stop())
+            await aborted.wait()
+            stopping.cancel()  # reaches the supervisor while it waits for the thread
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert not stopping.done()  # still waiting: the thread is alive
+            writers[0].close()  # the handshake fails, the thread ends
+            with contextlib.suppress(asyncio.CancelledError):
+                await stopping
+        assert [t.name for t in threading.enumerate() if t.name.startswith("paho")] == []
+    finally:
+        for writer in writers:
+            writer.close()  # wait_closed() waits for the connections too
+        server.close()
+        await server.wait_closed()
+    assert probe.changes.empty()
+
+
+async def test_stop_cuts_a_disconnect_the_network_does_not_take(
+    broker: FixtureBroker,
+    client_context: ssl.SSLContext,
+    probe: Probe,
+    monkeypatch: pytest.MonkeyPatch,
+    no_thread_left: None,
+) -> None:
+    """The polite DISCONNECT gets its grace; past it, stop() shuts the socket and returns."""
+    monkeypatch.setattr(mqtt, "DISCONNECT_GRACE", 0.0)  # the grace is over at once
+    connection = make_connection(broker, client_context, Tokens("token-1", "x"), probe)
+    await connection.start()
+    assert await probe.change() is True
+    async with asyncio.timeout(GUARD):
+        await connection.stop()
+    assert await probe.change() is False
+    assert not connection.connected
+
+
+class StubClient:
+    """Stands for paho's client in the handlers' unit tests: records the calls."""
+
+    def __init__(self) -> None:
+        """Nothing called yet."""
+        self.calls: list[str] = []
+
+    def disconnect(self) -> None:
+        """Recorded."""
+        self.calls.append("disconnect")
+
+    def subscribe(self, topics: Any) -> tuple[int, int]:
+        """Recorded."""
+        self.calls.append("subscribe")
+        return (0, 1)
+
+
+async def test_connack_after_stop_began_disconnects_without_subscribing(
+    client_context: ssl.SSLContext, probe: Probe
+) -> None:
+    """CONNACK that arrives once stop() started (handshake race): no SUBSCRIBE, a DISCONNECT."""
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=1,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[VIN_A],
+        get_token=Tokens("t", "t").get,
+        force_refresh=Tokens("t", "t").refresh,
+        on_message=probe.on_message,
+        on_connection=probe.on_connection,
+    )
+    client = StubClient()
+    ended: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    attempt = mqtt._Attempt(client=client, ended=ended, closing=True)  # type: ignore[arg-type]
+    success = ReasonCode(PacketTypes.CONNACK, identifier=0)
+    connection._handle_connack(attempt, None, success, None)
+    assert client.calls == ["disconnect"]
+    assert not connection.connected
+    assert probe.changes.empty()
+
+
+async def test_token_trouble_waits_and_tries_again(
+    broker: FixtureBroker,
+    client_context: ssl.SSLContext,
+    probe: Probe,
+    caplog: pytest.LogCaptureFixture,
+    no_thread_left: None,
+) -> None:
+    """A failing token fetch is logged by its type only; the next attempt connects."""
+    tokens = Tokens("token-1", "x")
+    failures = [OSError("refresh r-secret-1 refused")]
+
+    async def flaky() -> str:
+        if failures:
+            raise failures.pop()
+        return await tokens.get()
+
+    connection = RemoteConnection(
+        host="127.0.0.1",
+        port=broker.port,
+        ssl_context=client_context,
+        customer_id=CUSTOMER,
+        vins=[VIN_A],
+        get_token=flaky,
+        force_refresh=tokens.refresh,
+        on_message=probe.on_message,
+        on_connection=probe.on_connection,
+        reconnect_delays=FAST,
+    )
+    await connection.start()
+    try:
+        assert await probe.change() is True
+    finally:
+        await connection.stop()
+    assert tokens.gets == 1
+    assert tokens.refreshes == 0  # no broker refusal: nothing to refresh
+    assert "no token for the broker (OSError)" in caplog.text
+    assert "r-secret-1" not in caplog.text

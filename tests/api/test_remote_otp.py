@@ -43,11 +43,13 @@ from .inwebo_fake import (
     aes,
     code_for,
     inwebo,  # noqa: F401 - the fixture
+    mask,
     modulus,
     oaep_pad,
     private_key,
     sha,
     wrap,
+    xor,
 )
 
 DEVICE_ID = "0123456789abcdef"
@@ -166,6 +168,27 @@ def test_oaep_decode_refuses_a_wrong_label_or_separator():
         oaep_decode(bytes(good[:-2]) + bytes([good[-2] ^ 1, good[-1]]))
     with pytest.raises(ValueError, match=r"."):
         oaep_decode(b"\0" * 10)
+
+
+def _masked(db: bytes) -> bytes:
+    """A 128-byte block whose data block (label hash included) is exactly ``db``."""
+    seed = bytes(range(32))
+    masked_db = xor(db, mask(seed, len(db)))
+    return b"\0" + xor(seed, mask(masked_db, 32)) + masked_db
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"\0" * 63,  # zeros only: no message at all
+        b"\0" * 50 + b"\2" + b"x" * 12,  # something else than 0x01 after the zeros
+    ],
+)
+def test_oaep_decode_refuses_a_block_without_separator(tail: bytes) -> None:
+    label_hash = hashlib.sha256(b"").digest()
+    assert oaep_decode(_masked(label_hash + b"\0" * 32 + b"\1" + b"x" * 30)) == b"x" * 30
+    with pytest.raises(ValueError, match="separator"):
+        oaep_decode(_masked(label_hash + tail + b"\0" * 32))
 
 
 def test_parse_answer():

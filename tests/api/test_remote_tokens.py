@@ -332,3 +332,46 @@ async def test_a_cancelled_caller_does_not_lose_the_token(fakes: Fakes):
 def test_repr_shows_no_secret(fakes: Fakes):
     tokens = manager(fakes, token())
     assert repr(tokens) == "RemoteTokenManager(otp_budget_left=6)"
+
+
+async def test_a_failed_remint_falls_back_to_the_refresh_when_forced(fakes: Fakes) -> None:
+    fakes.code_errors.append(PSAConnectionError("down"))
+    tokens = manager(fakes, token(expires_in=800, age=5 * DAY))
+    # Forced (the broker refused the token): the old access token is not handed out again.
+    assert await tokens.async_force_refresh() == "a-refresh-1"
+    assert fakes.codes == 1
+
+
+async def test_a_rotated_refresh_token_starts_a_new_age(fakes: Fakes, clock: Clock) -> None:
+    async def rotating(refresh_token: str) -> RemoteToken:
+        fakes.refreshes += 1
+        now = clock()
+        return RemoteToken(
+            access_token="a-rotated", refresh_token="r-new", expires_at=now + 899, minted_at=now
+        )
+
+    fakes.token_from_refresh = rotating  # type: ignore[method-assign]
+    tokens = manager(fakes, token(expires_in=0, age=4 * DAY))
+    assert await tokens.async_get_access_token() == "a-rotated"
+    saved = fakes.tokens_saved[-1]
+    assert (saved.refresh_token, saved.minted_at) == ("r-new", NOW)  # not the old 4 days
+    clock.now += DAY  # five days after the old refresh token, one after the new one
+    assert await tokens.async_get_access_token() == "a-rotated"
+    assert (fakes.codes, fakes.refreshes) == (0, 2)  # refreshed again, no OTP code spent
+
+
+async def test_a_renewal_cancelled_at_shutdown_is_not_joined_later(fakes: Fakes) -> None:
+    fakes.gate = asyncio.Event()
+    tokens = manager(fakes, token(expires_in=0))
+    caller = asyncio.create_task(tokens.async_get_access_token())
+    await asyncio.sleep(0.01)
+    (renewal,) = [
+        task
+        for task in asyncio.all_tasks()
+        if task.get_coro().__qualname__ == "RemoteTokenManager._renew"  # type: ignore[union-attr]
+    ]
+    renewal.cancel()  # what the loop does to pending tasks when it shuts down
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    fakes.gate.set()
+    assert await tokens.async_get_access_token() == "a-refresh-2"  # a new renewal

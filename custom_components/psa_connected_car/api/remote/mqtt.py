@@ -100,9 +100,8 @@ class _Client(paho.Client):
         self.network_thread: threading.Thread | None = None
 
     def start_thread(self) -> None:
-        """``loop_start``, keeping the thread so that ``stop`` can join it."""
+        """``loop_start``; the thread records itself so that ``stop`` can join it."""
         self.loop_start()
-        self.network_thread = self._thread
 
     def abort_socket(self) -> None:
         """Shut the TCP socket down from another thread: ends a hanging handshake or read."""
@@ -135,6 +134,9 @@ class _Client(paho.Client):
         raise error
 
     def _thread_main(self) -> None:
+        # Recorded here, not after loop_start: paho clears its own `_thread` when the thread
+        # ends, which a connection refused at once can do before loop_start's caller reads it.
+        self.network_thread = threading.current_thread()
         try:
             super()._thread_main()
         finally:
@@ -324,11 +326,12 @@ class RemoteConnection:
                 cancelled = await _settle(attempt.ended, DISCONNECT_GRACE)
             attempt.client.abort_socket()  # a handshake in progress, or a dead network
             cancelled = await _settle(attempt.ended, None) or cancelled
-        if attempt.client.network_thread is not None:
-            # The thread has run its last line (it resolved `ended`): this join returns at once.
-            attempt.client.network_thread.join()
-        if self._attempt is attempt:
-            self._attempt = None
+        # `ended` is resolved, so the thread has run: it recorded itself and is on its last
+        # line, and this join returns at once.
+        thread = attempt.client.network_thread
+        assert thread is not None
+        thread.join()
+        self._attempt = None  # only _run_attempt sets it, to this attempt, before awaiting it
         self._set_connected(False)
         if cancelled:
             raise asyncio.CancelledError
@@ -408,14 +411,13 @@ class RemoteConnection:
             _LOGGER.exception("MQTT: error in the connection callback")
 
     def _require_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            raise RuntimeError("RemoteConnection.start() was not called")
+        assert self._loop is not None  # start() sets it before the first attempt
         return self._loop
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+    # Called once per attempt (its thread's end); nothing cancels `ended` (shield, wait).
+    future.set_result(None)
 
 
 def _stop_from_network_thread(client: paho.Client, _userdata: Any) -> None:
