@@ -9,7 +9,7 @@ from homeassistant.helpers import device_registry as dr
 
 from .api.brands import Brand
 from .api.models import Vehicle
-from .api.vehicle_models import make_from_vin
+from .api.vehicle_models import make_from_vin, model_from_vin
 from .const import DOMAIN, LOGGER
 from .texts import async_load_texts
 
@@ -39,6 +39,12 @@ def _make(vehicle: Vehicle, brand: Brand) -> str:
     return vehicle.brand or make_from_vin(vehicle.vin, brand.name) or brand.name
 
 
+def _model(vehicle: Vehicle) -> str | None:
+    """The model: the API's label, else what the VIN's prefix tells (vehicle_models.py)."""
+    label = (vehicle.label or "").strip()
+    return label or model_from_vin(vehicle.vin)
+
+
 def vehicle_name(
     vehicle: Vehicle,
     brand: Brand,
@@ -47,14 +53,14 @@ def vehicle_name(
 ) -> str:
     """The device's name: brand and model, else brand and motorization, else the VIN tail.
 
-    "<Brand> <model>" when the API names the model; else "<Brand> <motorization>" (with the
-    VIN tail if two cars share it); else "<Brand> <VIN tail>".
+    "<Brand> <model>" when the API or the VIN names the model; else "<Brand> <motorization>"
+    (with the VIN tail if two cars share it); else "<Brand> <VIN tail>".
     """
     names = names or {}
     make = _make(vehicle, brand)
-    if vehicle.label:
-        label = vehicle.label.strip()
-        return label if label.lower().startswith(make.lower()) else f"{make} {label}"
+    model = _model(vehicle)
+    if model:
+        return model if model.lower().startswith(make.lower()) else f"{make} {model}"
     motorization = _motorization(vehicle, names)
     if not motorization:
         return f"{make} {vehicle.vin[-6:]}"
@@ -63,7 +69,7 @@ def vehicle_name(
         other
         for other in others
         if other.vin != vehicle.vin
-        and not other.label
+        and not _model(other)
         and _make(other, brand) == make
         and other.motorization == vehicle.motorization
     ]
@@ -78,18 +84,18 @@ def device_info(
 ) -> dr.DeviceInfo:
     """The device of one vehicle, keyed by VIN (the API id may change).
 
-    The model is the API's model name (``label``) where it sends one, with the motorization in
+    The model is the API's model name (``label``), else the VIN's, with the motorization in
     brackets; else the motorization alone, translated.
     """
     names = names or {}
     motorization = _motorization(vehicle, names)
-    model = motorization
-    if vehicle.label:
-        model = f"{vehicle.label} ({motorization})" if motorization else vehicle.label
+    model = _model(vehicle)
+    if model and motorization:
+        model = f"{model} ({motorization})"
     return dr.DeviceInfo(
         identifiers={(DOMAIN, vehicle.vin)},
         manufacturer=_make(vehicle, brand),
-        model=model,
+        model=model or motorization,
         name=vehicle_name(vehicle, brand, others, names),
         serial_number=vehicle.vin,
     )

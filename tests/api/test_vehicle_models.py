@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from custom_components.psa_connected_car.api.vehicle_models import (
+    VIN_MODELS,
     WMI_MAKES,
     make_from_vin,
     makes_from_vin,
+    model_from_vin,
 )
 
 
@@ -49,3 +51,29 @@ def test_table_covers_every_brand_of_the_apps() -> None:
     makes = {make for values in WMI_MAKES.values() for make in values}
     assert makes == {"Peugeot", "Citroën", "DS", "Opel", "Vauxhall"}
     assert all(len(wmi) == 3 and wmi.isupper() for wmi in WMI_MAKES)
+
+
+@pytest.mark.parametrize(
+    ("vin", "model"),
+    [
+        ("VR3UHZKXZLT000001", "e-208"),  # a prefix of 8
+        ("VXKUHZKXZM0000001", "Corsa-e"),
+        ("VR3F4DGYTN0000001", "308 SW Hybrid"),  # a prefix of 10
+        ("VF3MRHNYHH0000001", "5008"),  # 10 characters tell 5008 and 3008 apart
+        ("VF3MRHNYHJ0000001", "3008"),
+        (" vr3ukzkxzm0000001", "e-2008"),
+    ],
+)
+def test_model_from_vin(vin: str, model: str) -> None:
+    assert model_from_vin(vin) == model
+
+
+@pytest.mark.parametrize("vin", ["VR3TESTVIN0000001", "VF3MRHNYHX0000001", "", None, "VR3UHZ"])
+def test_unknown_prefix_has_no_model(vin: str | None) -> None:
+    assert model_from_vin(vin) is None
+
+
+def test_every_listed_prefix_is_a_known_wmi() -> None:
+    """A prefix outside the WMIs we know would be a typo in the table."""
+    assert all(prefix[:3] in WMI_MAKES for prefix in VIN_MODELS)
+    assert all(8 <= len(prefix) <= 10 for prefix in VIN_MODELS)

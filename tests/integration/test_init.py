@@ -250,6 +250,7 @@ async def test_device_names(
         make_vehicle(VIN_2, brand=None, motorization=None),
         make_vehicle(VIN_3, motorization="Electric"),
         make_vehicle("VR3TESTCAR0000004", motorization="Electric", pictures=()),
+        make_vehicle("VXKUKZKXZM0000005", brand="Opel", motorization="Electric"),  # no label
     ]
     mock_psa.statuses = {
         vehicle.id: PSANoDataError(404, 40400, "No status") for vehicle in mock_psa.vehicles
@@ -268,6 +269,9 @@ async def test_device_names(
     # Two unnamed cars of the same kind get their VIN tail.
     assert device(VIN_3).name == "Peugeot Electric 000003"
     assert device("VR3TESTCAR0000004").name == "Peugeot Electric 000004"
+    # No label, but a VIN prefix that owners reported: the model from the VIN.
+    mokka = device("VXKUKZKXZM0000005")
+    assert (mokka.name, mokka.model) == ("Opel Mokka-e", "Mokka-e (Electric)")
 
 
 async def reconfigure(hass: HomeAssistant, entry: MockConfigEntry) -> None:
