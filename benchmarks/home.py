@@ -24,7 +24,7 @@ from homeassistant import loader
 from homeassistant.components.http import config as http_config
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, frame
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (  # type: ignore[import-untyped]
@@ -106,6 +106,9 @@ async def home_assistant(
         patch.object(remote, "RemoteCommander", functools.partial(RemoteCommander, clock=clock)),
     ):
         async with async_test_home_assistant(config_dir=folder) as hass:
+            # As Home Assistant's bootstrap does: usage reports need it (the test plugin resets
+            # it between tests, and Home Assistant 2026.11 reports while setting up an entry).
+            frame.async_setup(hass)
             hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)  # load custom_components/
             try:
                 await serve_http_on_loopback(hass)
