@@ -295,11 +295,15 @@ def _charge_status(event: VehicleEvent) -> str | None:
 def _electric_changes(energy: Energy | None, event: VehicleEvent) -> dict[str, Any]:
     if energy is None:
         return {}
+    status = _charge_status(event)
+    # Unplugged or complete, nothing is being added: REST then sends a rate of 0, while the
+    # event's own rate goes stale after a stop (§9).
+    idle = status in ("Disconnected", "Finished")
     changes: dict[str, Any] = {
         "plugged": event.plugged,
-        "status": _charge_status(event),
-        "remaining_time": event.remaining_time,
-        "rate": event.rate,
+        "status": status,
+        "remaining_time": timedelta(0) if idle else event.remaining_time,
+        "rate": 0.0 if idle else event.rate,
         "next_delayed_time": event.delayed_start,
     }
     known = {key: value for key, value in changes.items() if value is not None}
