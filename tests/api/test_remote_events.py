@@ -734,6 +734,14 @@ def test_a_naive_block_time_is_taken_as_utc():
     assert written(apply_event(old, event(at(10)))).doors != old.doors
 
 
+def test_a_naive_event_time_is_taken_as_utc():
+    naive = replace(event(), at=at(10).replace(tzinfo=None))
+    after = written(apply_event(car_status(), naive))
+    assert after.doors is not None
+    assert after.doors.updated_at == at(10)
+    assert apply_event(car_status(at(20)), naive).status == car_status(at(20))
+
+
 def test_times_with_another_offset_compare_as_instants():
     paris = timezone(timedelta(hours=1))
     old = car_status(when=at(15).astimezone(paris))

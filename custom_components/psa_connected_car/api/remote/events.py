@@ -236,7 +236,7 @@ def apply_event(status: VehicleStatus | None, event: VehicleEvent) -> EventOutco
     undated event writes nothing and asks for nothing; so does every stale part of an event.
     With no status yet, nothing is written and a dated event asks for a fetch.
     """
-    at = event.at
+    at = _aware(event.at)
     if at is None or status is None:
         return EventOutcome(status=status, changed=False, fetch=at is not None)
     electric = _fresh(status.electric, at)
@@ -275,12 +275,15 @@ def _fresh[B: (Energy, Ignition, Doors, Preconditioning)](
     block: B | None, at: datetime
 ) -> B | None:
     """The block when the event is newer than it (or the block has no time), else None."""
-    if block is None or block.updated_at is None:
-        return block
-    stamp = block.updated_at
-    if stamp.tzinfo is None:  # the parsers stamp UTC; a naive time is taken as UTC too
-        stamp = stamp.replace(tzinfo=UTC)
-    return block if at > stamp else None
+    stamp = _aware(block.updated_at) if block is not None else None
+    return block if stamp is None or at > stamp else None
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """The parsers stamp UTC; a naive time (made by hand) is taken as UTC too."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
 
 
 def _charge_status(event: VehicleEvent) -> str | None:
