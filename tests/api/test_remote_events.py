@@ -421,6 +421,18 @@ def test_codes_as_numbers_text_or_floats(value, code):
     assert (parsed.reason, parsed.counter) == (code, code)
 
 
+def test_numbers_beyond_a_float_are_odd_not_fatal():
+    huge = 10**400  # json.loads makes such ints from a long run of digits
+    parsed = event(
+        reason=huge,
+        sev_state=huge,
+        charging_state={"soc_batt": huge, "rate": huge, "hmi_state": 1, "cable_detected": huge},
+    )
+    assert (parsed.reason, parsed.ignition_on, parsed.soc, parsed.rate) == (None, None, None, None)
+    assert parsed.plugged is None
+    assert parsed.charging is True
+
+
 @pytest.mark.parametrize(
     ("date", "expected"),
     [
@@ -1055,7 +1067,12 @@ def test_a_status_that_rest_parsed_takes_an_event():
 # Fuzzing: odd payloads -------------------------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.just(10**400)
+    | st.floats()
+    | st.text(max_size=12),
     lambda children: (
         st.lists(children, max_size=8) | st.dictionaries(st.text(max_size=8), children, max_size=4)
     ),

@@ -119,9 +119,18 @@ def parse_event(payload: Any) -> VehicleEvent | None:
     )
 
 
+def _number(value: Any, path: str) -> float | None:
+    """A finite number sent as int, float or text; anything else is None."""
+    try:
+        return parsers._float(value, path)
+    except OverflowError:  # an int beyond a float's range, which parsers._float lets through
+        parsers._odd(path, value)
+        return None
+
+
 def _code(value: Any, path: str) -> int | None:
     """A whole number sent as int, float or text; anything else is None."""
-    number = parsers._float(value, path)
+    number = _number(value, path)
     if number is None:
         return None
     if not number.is_integer():
@@ -145,7 +154,7 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 
 def _at_least_zero(value: Any, path: str) -> float | None:
-    number = parsers._float(value, path)
+    number = _number(value, path)
     return number if number is not None and number >= 0 else None
 
 
@@ -232,7 +241,8 @@ def apply_event(status: VehicleStatus | None, event: VehicleEvent) -> EventOutco
 
     A block is written only where the status has it (an event never adds a block, so it
     never makes an entity appear), and only when ``event.at`` is later than the block's
-    ``updated_at`` (a block without a time takes the event, as in ``merge_status``). An
+    ``updated_at`` (a block without a time takes the event, as in ``merge_status``; one of the
+    same time keeps REST's values, the better source for a snapshot of that moment). An
     undated event writes nothing and asks for nothing; so does every stale part of an event.
     With no status yet, nothing is written and a dated event asks for a fetch.
     """
