@@ -1,8 +1,8 @@
 """Remote commands and push events over Stellantis' MQTT remote-services channel.
 
 No Home Assistant import. See docs/ARCHITECTURE.md "Remote commands" for the contract.
-Pairing (``account``, ``otp``), the MQTT login (``tokens``), the broker connection (``mqtt``)
-and the commands on it (``commands``).
+Pairing (``account``, ``otp``), the MQTT login (``tokens``), the broker connection (``mqtt``),
+the commands on it (``commands``) and the cars' push events (``events``).
 """
 
 from .account import PSARemoteApi, async_pair, mqtt_customer_id
@@ -12,6 +12,14 @@ from .commands import (
     CommandChannel,
     CommandTokens,
     RemoteCommander,
+)
+from .events import (
+    EVENTS_TOPIC_PREFIX,
+    EventOutcome,
+    VehicleEvent,
+    apply_event,
+    event_vin,
+    parse_event,
 )
 from .models import (
     MQTT_HOST,
@@ -30,6 +38,7 @@ from .otp import InWeboClient
 from .tokens import RemoteTokenManager
 
 __all__ = [
+    "EVENTS_TOPIC_PREFIX",
     "MQTT_HOST",
     "MQTT_PORT",
     "OTP_URL",
@@ -41,6 +50,7 @@ __all__ = [
     "CommandProgress",
     "CommandResult",
     "CommandTokens",
+    "EventOutcome",
     "InWeboClient",
     "OtpState",
     "PSARemoteApi",
@@ -49,6 +59,10 @@ __all__ = [
     "RemoteConnection",
     "RemoteToken",
     "RemoteTokenManager",
+    "VehicleEvent",
+    "apply_event",
     "async_pair",
+    "event_vin",
     "mqtt_customer_id",
+    "parse_event",
 ]
