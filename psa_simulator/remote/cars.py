@@ -8,7 +8,8 @@ cars added or removed through the control API are served at once, with no connec
 A request is checked (access token current and the topic's customer id, VIN of the account,
 service in the car's subscription, parameters), then answered with the real sequences:
 900 -> 903 -> 0 for an awake car, 900 -> 901 -> 300 for an asleep or offline one. After a 0
-the car's REST status shows what the command did (``effects.py``).
+the car's REST status shows what the command did (``effects.py``), and the car publishes a
+push event with its new state (``events.py``, which also watches the statuses for changes).
 """
 
 from __future__ import annotations
