@@ -347,3 +347,17 @@ async def test_without_a_broker_the_event_routes_are_404(
     control = SimulatorControl(session, sim.url)
     async with session.get(control.address(f"remote/cars/{BEV_VIN}/events")) as response:
         assert response.status == 404
+
+
+async def test_a_car_added_later_starts_its_own_session(
+    control: SimulatorControl, peer: Peer
+) -> None:
+    await control.add_vehicle({"vin": "VR3SCENARIO000009", "motorization": "Electric"})
+    await control.set_status("VR3SCENARIO000009", {"ignition": {"type": "Stop"}})
+    assert await control.check_events() == ["VR3SCENARIO000009"]
+    (first,) = await control.sent_events("VR3SCENARIO000009")
+    assert (first["obj_counter"], first["reason"]) == (1, 0)
+    assert "charging_state" not in first  # no electric block in its status
+    await control.remove_vehicle("VR3SCENARIO000009")
+    assert await control.check_events() == []
+    assert await refused_status(control.car_events("VR3SCENARIO000009")) == 404
