@@ -41,6 +41,7 @@ from .demo import DEMO_USER, demo_vehicles
 from .remote.pairing import RemotePairing
 from .remote.tokens import RemoteTokens
 from .vehicles import (
+    EventSettings,
     NextFinal,
     PayloadContext,
     ScenarioError,
@@ -472,6 +473,17 @@ class SimulatorState:
     def set_next_final(self, vin: str, final: NextFinal | None) -> None:
         """Force the final reply of the car's next command (None: no forcing)."""
         self.vehicle(vin).next_final = final
+
+    def set_event_settings(self, vin: str, **changes: Any) -> EventSettings:
+        """Change how the car's push events go (``EventSettings`` fields); the settings now."""
+        vehicle = self.vehicle(vin)
+        known = {f.name for f in fields(EventSettings)}
+        if unknown := set(changes) - known:
+            raise ValueError(f"unknown event settings {sorted(unknown)}; use {sorted(known)}")
+        updated = replace(vehicle.events, **changes)
+        updated.validate()
+        vehicle.events = updated
+        return updated
 
     # --- faults and stats ----------------------------------------------------------------
 

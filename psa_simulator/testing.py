@@ -401,3 +401,49 @@ class SimulatorControl:
     async def set_empty_car_associations(self, empty: bool) -> None:
         """Make car-associations answer ``[]`` (sv#98), or the cars again."""
         await self._call("POST", "remote/pairing/car_associations", {"empty": empty})
+
+    # Push events (docs/simulator.md, "Push events"): SimVehicle.events and the cars' publisher.
+
+    async def car_events(self, vin: str) -> dict[str, Any]:
+        """The car's event settings, its counter, whether one is held, the last snapshot sent."""
+        summary: dict[str, Any] = await self._call("GET", f"remote/cars/{vin}/events")
+        return summary
+
+    async def set_event_settings(self, vin: str, **settings: Any) -> dict[str, Any]:
+        """Change the car's ``EventSettings`` (``enabled``, ``delay``, ``hold_next``, ...)."""
+        summary: dict[str, Any] = await self._call("POST", f"remote/cars/{vin}/events", settings)
+        return summary
+
+    async def stop_events(self, vin: str, stopped: bool = True) -> None:
+        """The car stops sending events (as after some recall updates), or sends them again."""
+        await self.set_event_settings(vin, enabled=not stopped)
+
+    async def delay_events(self, vin: str, seconds: float) -> None:
+        """Deliver the car's events ``seconds`` (real time) after they are made."""
+        await self.set_event_settings(vin, delay=seconds)
+
+    async def hold_next_event(self, vin: str) -> None:
+        """Hold the car's next event back and deliver it after the one that follows."""
+        await self.set_event_settings(vin, hold_next=True)
+
+    async def publish_event(
+        self, vin: str, *, reason: int | None = None, stale_seconds: float = 0
+    ) -> dict[str, Any] | None:
+        """Make the car send a snapshot now (``stale_seconds``: one of that long ago); it, or
+        None when the car sends none (events stopped, no status)."""
+        body: dict[str, Any] = {"stale_seconds": stale_seconds}
+        if reason is not None:
+            body["reason"] = reason
+        answer = await self._call("POST", f"remote/cars/{vin}/events/publish", body)
+        event: dict[str, Any] | None = answer["event"]
+        return event
+
+    async def sent_events(self, vin: str) -> list[dict[str, Any]]:
+        """The last snapshots the car made in this session (at most 100), oldest first."""
+        events: list[dict[str, Any]] = await self._call("GET", f"remote/cars/{vin}/events/sent")
+        return events
+
+    async def check_events(self) -> list[str]:
+        """Run the cars' periodic change check now; the VINs that sent a snapshot."""
+        answer = await self._call("POST", "remote/events/check")
+        return list(answer["sent"])

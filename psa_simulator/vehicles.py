@@ -69,6 +69,41 @@ class CommandRecord:
         }
 
 
+@dataclass(kw_only=True)
+class EventSettings:
+    """How a car publishes its push events (remote-commands.md §9); reset with the car."""
+
+    enabled: bool = True
+    """False: the car sends nothing (seen after recall updates, psacc#665)."""
+    delay: float = 0.0
+    """Real seconds between a snapshot and its delivery (events arrive late)."""
+    hold_next: bool = False
+    """Hold the next snapshot back and deliver it after the one that follows (out of order)."""
+    soc_lag: float = 300.0
+    """``soc_batt``/``autonomy_zev`` are the REST values of this many seconds before (they lag)."""
+    soc_spike: float | None = None
+    """The next snapshot's ``soc_batt`` (a spike), once."""
+    progress_percent: float = 5.0
+    """While charging, a snapshot each time the REST level moved this much (0: never)."""
+    progress_minutes: float = 0.0
+    """While charging, a snapshot at least this often in simulator minutes (0: never)."""
+    transients: bool = False
+    """A lock/unlock command first sends the mid-lock 7 / mid-unlock 0 locking state."""
+
+    def validate(self) -> None:
+        """Raise TypeError on a flag that is not a bool, ValueError on a bad number."""
+        for name in ("enabled", "hold_next", "transients"):
+            if not isinstance(getattr(self, name), bool):
+                raise TypeError(f"event setting {name} must be true or false")
+        numbers = ("delay", "soc_lag", "progress_percent", "progress_minutes", "soc_spike")
+        for name in numbers:
+            value = getattr(self, name)
+            if value is None and name == "soc_spike":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ValueError(f"event setting {name} must be a number >= 0")
+
+
 def make_vehicle_id(vin: str, generation: int = 0) -> str:
     """A long opaque hex id (192 chars, like the real ~190), stable for (VIN, generation)."""
     return "".join(
@@ -105,6 +140,8 @@ class SimVehicle:
     commands: list[CommandRecord] = field(default_factory=list)
     effects: RemoteEffects = field(default_factory=RemoteEffects)
     """What the remote commands changed, laid over every status served."""
+    events: EventSettings = field(default_factory=EventSettings)
+    """How the car's push events are delivered (``remote/events.py``)."""
 
     def remote_services(self) -> frozenset[str]:
         """The services this car accepts (charge services only on Electric/Hybrid by default)."""
@@ -147,6 +184,7 @@ class SimVehicle:
         self.status_set.clear()
         self.no_data.clear()
         self.effects.clear()
+        self.events = EventSettings()
 
 
 def vehicle_links(api_base: str, vehicle_id: str) -> dict[str, Any]:

@@ -8,7 +8,8 @@ cars added or removed through the control API are served at once, with no connec
 A request is checked (access token current and the topic's customer id, VIN of the account,
 service in the car's subscription, parameters), then answered with the real sequences:
 900 -> 903 -> 0 for an awake car, 900 -> 901 -> 300 for an asleep or offline one. After a 0
-the car's REST status shows what the command did (``effects.py``).
+the car's REST status shows what the command did (``effects.py``), and the car publishes a
+push event with its new state (``events.py``, which also watches the statuses for changes).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..timefmt import duration, iso
 from ..vehicles import CommandRecord, PayloadContext, SimVehicle
 from .broker import CAR_USERNAME, FROM_PREFIX, TO_PREFIX
 from .effects import electric_charging, rest_program
+from .events import EventPublisher
 
 if TYPE_CHECKING:
     from ..state import SimulatorState
@@ -183,15 +185,18 @@ class CarsClient:
         self._client = _CredentialClient(CAR_USERNAME, secret)
         self._listener: asyncio.Task[None] | None = None
         self._commands: set[asyncio.Task[None]] = set()
+        self.events = EventPublisher(state, self.publish)
 
     async def start(self) -> None:
         """Connect and subscribe; returns once requests are being received."""
         await self._client.connect(f"mqtt://{DEFAULT_HOST}:{self.port}/")
         await self._client.subscribe([(SUBSCRIPTION, 0)])
         self._listener = asyncio.create_task(self._listen(), name="psa-simulator-cars")
+        await self.events.start()
 
     async def stop(self) -> None:
         """Disconnect; commands still running are abandoned (as a broker restart would)."""
+        await self.events.stop()
         tasks = [t for t in (self._listener, *self._commands) if t is not None]
         for task in tasks:
             task.cancel()
@@ -216,11 +221,11 @@ class CarsClient:
             task.add_done_callback(self._commands.discard)
 
     async def publish(self, topic: str, payload: Mapping[str, Any]) -> None:
-        """Publish a reply (QoS 0); a failure is logged, not raised."""
+        """Publish a reply or an event (QoS 0); a failure is logged, not raised."""
         try:
             await self._client.publish(topic, json.dumps(payload).encode(), qos=0)
-        except Exception as err:  # a reply lost with the connection
-            _LOGGER.warning("cars could not publish a reply: %s", type(err).__name__)
+        except Exception as err:  # a message lost with the connection
+            _LOGGER.warning("cars could not publish on %s: %s", topic, type(err).__name__)
 
     async def _handle(self, topic: str, data: bytes) -> None:
         parts = split_topic(topic)
@@ -296,12 +301,15 @@ class Request:
         if forced is None:
             code, data = Car(self.state, vehicle).execute(self.service, params)
             await self.final(code, data)
-            return
-        if forced.code in ("0", "1"):
-            Car(self.state, vehicle).execute(self.service, params)
-        if forced.blank_ids:
-            self.vin = self.correlation_id = ""
-        await self.final(forced.code, dict(forced.resp_data or {}))
+        else:
+            code = forced.code
+            if code in ("0", "1"):
+                Car(self.state, vehicle).execute(self.service, params)
+            if forced.blank_ids:
+                self.vin = self.correlation_id = ""
+            await self.final(code, dict(forced.resp_data or {}))
+        if code in ("0", "1"):  # the car changed: it tells its subscribers (§9)
+            self.client.events.after_command(vehicle, self.service, params)
 
     async def progress(self, code: str) -> None:
         """A ``ProcessManagement`` message."""

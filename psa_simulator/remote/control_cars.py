@@ -12,6 +12,7 @@ from ..control import ControlError, action
 from ..responses import json_response
 from ..state import SimulatorState
 from ..vehicles import NextFinal, ScenarioError, SimVehicle
+from .events import NETWORK, EventPublisher
 from .service import REMOTE
 
 PREFIX = f"{CONTROL_PREFIX}/remote"
@@ -83,6 +84,47 @@ def _clear_commands(state: SimulatorState, _body: dict[str, Any], request: web.R
     state.vehicle(_vin(request)).commands.clear()
 
 
+def _events(request: web.Request) -> EventPublisher:
+    """The cars' event publisher; 404 while the broker is off."""
+    cars = _service_or_404(request).cars
+    if cars is None:
+        raise web.HTTPNotFound(
+            text='{"error": "the cars are not connected"}', content_type="application/json"
+        )
+    publisher: EventPublisher = cars.events
+    return publisher
+
+
+def _event_summary(state: SimulatorState, _body: dict[str, Any], request: web.Request) -> Any:
+    return _events(request).summary(state.vehicle(_vin(request)))
+
+
+def _event_settings(state: SimulatorState, body: dict[str, Any], request: web.Request) -> Any:
+    publisher = _events(request)
+    state.set_event_settings(_vin(request), **body)
+    return publisher.summary(state.vehicle(_vin(request)))
+
+
+def _event_log(state: SimulatorState, _body: dict[str, Any], request: web.Request) -> Any:
+    return _events(request).published(state.vehicle(_vin(request)).vin)
+
+
+def _publish_event(state: SimulatorState, body: dict[str, Any], request: web.Request) -> Any:
+    publisher = _events(request)
+    vehicle = state.vehicle(_vin(request))
+    reason, stale = body.get("reason", NETWORK), body.get("stale_seconds", 0)
+    if isinstance(reason, bool) or not isinstance(reason, int):
+        raise ControlError("'reason' must be an integer")
+    if isinstance(stale, bool) or not isinstance(stale, int | float) or stale < 0:
+        raise ControlError("'stale_seconds' must be a number >= 0")
+    event = publisher.emit(vehicle, reason, stale=float(stale))
+    return {"sent": event is not None, "event": event}
+
+
+def _check_events(_state: SimulatorState, _body: dict[str, Any], request: web.Request) -> Any:
+    return {"sent": _events(request).check()}
+
+
 def broker_summary(app: web.Application) -> dict[str, Any]:
     """Where the broker is and how many clients it has (no credential)."""
     service = app.get(REMOTE)
@@ -134,6 +176,11 @@ def add_routes(app: web.Application) -> None:
     r.add_post(f"{car}/next_final", action(_next_final))
     r.add_get(f"{car}/commands", action(_commands))
     r.add_delete(f"{car}/commands", action(_clear_commands))
+    r.add_get(f"{car}/events", action(_event_summary))
+    r.add_post(f"{car}/events", action(_event_settings))
+    r.add_get(f"{car}/events/sent", action(_event_log))
+    r.add_post(f"{car}/events/publish", action(_publish_event))
+    r.add_post(f"{PREFIX}/events/check", action(_check_events))
     r.add_get(f"{PREFIX}/broker", _broker)
     r.add_post(f"{PREFIX}/broker/drop", _drop)
     r.add_post(f"{PREFIX}/broker/restart", _restart)
