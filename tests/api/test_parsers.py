@@ -633,3 +633,10 @@ def test_odd_scalars():
     assert status.doors.locked is None
     assert status.battery is not None
     assert status.battery.state is None
+
+
+def test_a_number_too_big_for_a_float_is_unknown() -> None:
+    """An integer beyond any float (10**400) is an odd value, not a crash."""
+    status = parse_status({"energies": [{"type": "Electric", "level": 10**400}]})
+    assert status.electric is not None
+    assert status.electric.level is None

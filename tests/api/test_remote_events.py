@@ -16,6 +16,7 @@ from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.psa_connected_car.api import remote
+from custom_components.psa_connected_car.api.derived import charging_end_time
 from custom_components.psa_connected_car.api.models import (
     STATUS_BLOCKS,
     Charging,
@@ -583,6 +584,7 @@ def test_every_field_to_its_model_field():
         rate=35.0,
         mode="No",  # not in the event: kept
         next_delayed_time=timedelta(hours=22, minutes=30),
+        updated_at=at(10),  # the charging part carries the event's time
     )
     assert after.doors == Doors(
         updated_at=at(10), locked_states=("Locked",), openings={"Driver": False, "Trunk": True}
@@ -591,7 +593,8 @@ def test_every_field_to_its_model_field():
     assert after.preconditioning == Preconditioning(
         updated_at=at(10), status="Disabled", starting_cause="Immediate", programs=(SLOT1, SLOT3)
     )
-    assert after.electric.updated_at == at(10)
+    # The energy block keeps REST's time: it dates the level and range, which stay REST's.
+    assert after.electric.updated_at == before.electric.updated_at
 
 
 def test_soc_and_range_are_never_written():
@@ -668,13 +671,15 @@ def test_rate_and_remaining_time_outside_a_charge(charge, remaining, rate):
 
 def test_an_electric_block_without_charging_gets_one():
     old = car_status(electric=Energy(type="Electric", updated_at=T0, level=48.0))
-    charging = charging_of(written(apply_event(old, event())))
+    pushed = event()
+    charging = charging_of(written(apply_event(old, pushed)))
     assert charging == Charging(
         plugged=True,
         status="InProgress",
         remaining_time=timedelta(minutes=125),
         rate=35.0,
         next_delayed_time=timedelta(hours=22, minutes=30),
+        updated_at=pushed.at,
     )
 
 
@@ -882,15 +887,12 @@ def test_full_snapshots_in_any_order_end_as_the_newest_says(events, rng):
     assert any_order == in_order
     newest = max(events, key=lambda e: e.at or T0)
     assert newest.at is not None
-    for block in (
-        any_order.electric,
-        any_order.ignition,
-        any_order.doors,
-        any_order.preconditioning,
-    ):
+    for block in (any_order.ignition, any_order.doors, any_order.preconditioning):
         assert block is not None
         assert block.updated_at == newest.at
     assert any_order.electric is not None
+    assert any_order.electric.charging is not None
+    assert any_order.electric.charging.updated_at == newest.at
     assert any_order.electric.level == 48.0
 
 
@@ -1158,6 +1160,10 @@ def check_outcome(old: VehicleStatus | None, new: VehicleEvent, outcome: EventOu
     assert new.at is not None
     for name in STATUS_BLOCKS:
         block = getattr(outcome.status, name)
+        if name == "electric" and block is not getattr(old, name):
+            assert block.updated_at == old.electric.updated_at  # REST's time stays
+            assert block.charging.updated_at == new.at
+            continue
         assert block is getattr(old, name) or block.updated_at == new.at
     assert outcome.status.fuel is old.fuel  # read, never written
     assert (outcome.status.electric is None) is (old.electric is None)
@@ -1176,3 +1182,36 @@ def test_random_json_never_raises(value):
         old = car_status()
         check_outcome(old, parsed, apply_event(old, parsed))
     check_event(parse_event({"vin": VIN, "precond_state": {"programs": value}}))
+
+
+# The charging part's own time: the battery level keeps REST's ----------------------------
+
+
+def test_an_older_event_after_a_newer_one_leaves_the_charging_part_alone():
+    """The energy block keeps REST's time, so the charging part's own time is the guard."""
+    newer = written(apply_event(car_status(), event(at(20), charging_state={"hmi_state": 3})))
+    older = apply_event(newer, event(at(10)))
+    assert older.status is newer
+    assert not older.changed
+
+
+def test_a_rest_block_older_than_the_event_keeps_the_events_charging():
+    """REST newer than our level but older than the push: its level, the push's charging."""
+    pushed = written(apply_event(car_status(), event(at(20), charging_state={"hmi_state": 3})))
+    assert pushed.electric is not None
+    rest = replace(
+        pushed,
+        electric=replace(pushed.electric, updated_at=at(15), level=60.0, charging=Charging()),
+    )
+    merged = merge_status(pushed, rest)
+    assert merged.electric is not None
+    assert merged.electric.level == 60.0
+    assert merged.electric.charging == pushed.electric.charging
+    newest_rest = replace(rest, electric=replace(rest.electric, updated_at=at(25)))  # type: ignore[arg-type]
+    assert merge_status(pushed, newest_rest).electric == newest_rest.electric
+
+
+def test_the_charge_end_counts_from_the_events_time():
+    pushed = written(apply_event(car_status(), event(at(20))))
+    end = charging_end_time(pushed.electric)
+    assert end == at(20) + timedelta(minutes=125)

@@ -104,12 +104,13 @@ def charging_end_time(energy: Energy | None) -> datetime | None:
 
     The API counts ``remainingTime`` from the moment the car sent the block, not from now.
     """
-    if energy is None or energy.charging is None or energy.updated_at is None:
+    if energy is None or energy.charging is None:
         return None
     charging = energy.charging
-    if charging.status != "InProgress" or charging.remaining_time is None:
+    sent_at = charging.updated_at or energy.updated_at  # a push event's time, else REST's
+    if sent_at is None or charging.status != "InProgress" or charging.remaining_time is None:
         return None
-    return energy.updated_at + charging.remaining_time
+    return sent_at + charging.remaining_time
 
 
 def delayed_charge_start(energy: Energy | None, time_zone: tzinfo) -> datetime | None:

@@ -98,6 +98,10 @@ class Charging:
     next_delayed_time: timedelta | None = None  # delayed-charge start, since midnight
     power_level: str | None = None
     type: str | None = None  # Partial, Full
+    # When a push event wrote this part (None: it is the REST block's, of the block's time).
+    # The energy block keeps REST's time, which dates its level and range (events never write
+    # those: their SoC lags, remote-commands.md §9).
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

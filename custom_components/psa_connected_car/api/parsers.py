@@ -102,7 +102,7 @@ def _float(value: Any, path: str) -> float | None:
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # 10**400 is an int no float holds
         _odd(path, value)
         return None
     if not math.isfinite(number):
@@ -626,9 +626,23 @@ def merge_status(old: VehicleStatus | None, new: VehicleStatus) -> VehicleStatus
         old_block, new_block = getattr(old, name), getattr(new, name)
         if old_block is not None and (new_block is None or _older(new_block, old_block)):
             kept[name] = old_block
+    kept.update(_event_charging_kept(old, new, kept))
     if not kept:
         return new
     return replace(new, updated_at=_latest(old.updated_at, new.updated_at), **kept)
+
+
+def _event_charging_kept(
+    old: VehicleStatus, new: VehicleStatus, kept: dict[str, Any]
+) -> dict[str, Any]:
+    """A newer REST energy block takes its level, but not charging older than a push event."""
+    if "electric" in kept or old.electric is None or new.electric is None:
+        return {}
+    pushed = old.electric.charging
+    sent = new.electric.updated_at
+    if pushed is None or pushed.updated_at is None or sent is None or sent >= pushed.updated_at:
+        return {}
+    return {"electric": replace(new.electric, charging=pushed)}
 
 
 def _older(new_block: Any, old_block: Any) -> bool:

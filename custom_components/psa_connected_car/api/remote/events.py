@@ -121,11 +121,7 @@ def parse_event(payload: Any) -> VehicleEvent | None:
 
 def _number(value: Any, path: str) -> float | None:
     """A finite number sent as int, float or text; anything else is None."""
-    try:
-        return parsers._float(value, path)
-    except OverflowError:  # an int beyond a float's range, which parsers._float lets through
-        parsers._odd(path, value)
-        return None
+    return parsers._float(value, path)
 
 
 def _code(value: Any, path: str) -> int | None:
@@ -249,7 +245,7 @@ def apply_event(status: VehicleStatus | None, event: VehicleEvent) -> EventOutco
     at = _aware(event.at)
     if at is None or status is None:
         return EventOutcome(status=status, changed=False, fetch=at is not None)
-    electric = _fresh(status.electric, at)
+    electric = _fresh_energy(status.electric, at)
     fuel = _fresh(status.fuel, at)
     ignition = _fresh(status.ignition, at)
     doors = _fresh(status.doors, at)
@@ -266,8 +262,10 @@ def apply_event(status: VehicleStatus | None, event: VehicleEvent) -> EventOutco
         "doors": _doors_changes(doors, event),
         "preconditioning": _precond_changes(precond, event),
     }
+    # The energy block keeps REST's time (it dates the level and range); its charging part
+    # carries the event's time instead (see _electric_changes).
     written = {
-        name: replace(getattr(status, name), updated_at=at, **fields)
+        name: replace(getattr(status, name), **_stamped(name, fields, at))
         for name, fields in changes.items()
         if fields
     }
@@ -287,6 +285,23 @@ def _fresh[B: (Energy, Ignition, Doors, Preconditioning)](
     """The block when the event is newer than it (or the block has no time), else None."""
     stamp = _aware(block.updated_at) if block is not None else None
     return block if stamp is None or at > stamp else None
+
+
+def _stamped(name: str, fields: dict[str, Any], at: datetime) -> dict[str, Any]:
+    """The fields, with the event's time on every block but the energy one."""
+    return fields if name == "electric" else {**fields, "updated_at": at}
+
+
+def _fresh_energy(block: Energy | None, at: datetime) -> Energy | None:
+    """The energy block when the event is newer than it and than its last event."""
+    if block is None:
+        return None
+    stamps = [
+        _aware(block.updated_at),
+        _aware(block.charging.updated_at if block.charging else None),
+    ]
+    known = [stamp for stamp in stamps if stamp is not None]
+    return block if not known or at > max(known) else None
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -322,6 +337,7 @@ def _electric_changes(energy: Energy | None, event: VehicleEvent) -> dict[str, A
     known = {key: value for key, value in changes.items() if value is not None}
     if not known:
         return {}
+    known["updated_at"] = event.at
     return {"charging": replace(energy.charging or Charging(), **known)}
 
 
