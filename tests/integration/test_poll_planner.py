@@ -12,6 +12,7 @@ from custom_components.psa_connected_car.const import (
     DEFAULT_PARKED_INTERVAL,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
+    PUSH_PARKED_INTERVAL,
     TICK_INTERVAL,
     VEHICLES_INTERVAL,
 )
@@ -196,3 +197,92 @@ def test_a_charging_car_is_refreshed_at_least_every_two_minutes() -> None:
             previous = charging
     gaps = {later - earlier for earlier, later in pairwise(fetched)}
     assert max(gaps) <= 120
+
+
+# Push events alive: the caller says so, the planner relaxes the parked cadence only.
+def test_push_relaxes_the_parked_interval_only() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.status_done(VIN_2, 0, None, make_status(charging="InProgress"))
+    assert plan.effective_parked_interval == PUSH_PARKED_INTERVAL
+    assert not plan.status_due(VIN_1, PUSH_PARKED_INTERVAL - TICK_INTERVAL)
+    assert plan.status_due(VIN_1, PUSH_PARKED_INTERVAL)
+    # An active car keeps its cadence.
+    assert plan.status_due(VIN_2, DEFAULT_ACTIVE_INTERVAL)
+
+
+def test_push_never_shortens_a_longer_parked_interval() -> None:
+    plan = PollPlanner(DEFAULT_ACTIVE_INTERVAL, 2 * PUSH_PARKED_INTERVAL)
+    plan.set_push(0, True)
+    assert plan.effective_parked_interval == 2 * PUSH_PARKED_INTERVAL
+
+
+def test_push_going_down_brings_the_parked_interval_back_at_once() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.set_push(100, False)
+    assert plan.effective_parked_interval == DEFAULT_PARKED_INTERVAL
+    assert not plan.status_due(VIN_1, 100 + DEFAULT_PARKED_INTERVAL - TICK_INTERVAL)
+    assert plan.status_due(VIN_1, 100 + DEFAULT_PARKED_INTERVAL)
+
+
+def test_push_coming_up_keeps_the_poll_already_planned() -> None:
+    plan = planner()
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.set_push(100, True)
+    assert plan.status_due(VIN_1, DEFAULT_PARKED_INTERVAL)
+    plan.status_done(VIN_1, DEFAULT_PARKED_INTERVAL, make_status(), make_status())
+    assert not plan.status_due(VIN_1, 2 * DEFAULT_PARKED_INTERVAL)
+
+
+def test_a_failing_car_keeps_backing_off_when_push_goes_down() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_2, 0, None, make_status())
+    for now in (0, 60, 180):
+        plan.status_failed(VIN_1, now)
+    plan.set_push(200, False)
+    assert not plan.status_due(VIN_1, 200)
+
+
+def test_an_event_showing_the_car_active_brings_the_active_cadence() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.event_seen(VIN_1, 100, make_status())  # doors, say: still parked
+    assert not plan.is_vehicle_active(VIN_1)
+    assert not plan.status_due(VIN_1, 100 + DEFAULT_ACTIVE_INTERVAL)
+    plan.event_seen(VIN_1, 200, make_status(charging="InProgress"))
+    assert plan.is_vehicle_active(VIN_1)
+    assert plan.status_due(VIN_1, 200 + DEFAULT_ACTIVE_INTERVAL)
+    # Never pushed back by a later event.
+    plan.event_seen(VIN_1, 230, make_status(charging="InProgress"))
+    assert plan.status_due(VIN_1, 200 + DEFAULT_ACTIVE_INTERVAL)
+
+
+def test_push_in_the_diagnostics_view() -> None:
+    plan = planner()
+    assert plan.as_dict(0)["push_alive"] is False
+    plan.set_push(0, True)
+    view = plan.as_dict(0)
+    assert view["push_alive"] is True
+    assert view["effective_parked_interval"] == PUSH_PARKED_INTERVAL
+
+
+def _requests_per_day_with_push(status: VehicleStatus) -> dict[str, int]:
+    plan = planner()
+    plan.set_push(0, True)
+    return _requests_per_day(plan, {VIN_1: status})
+
+
+def test_a_parked_car_with_push_costs_under_100_requests_a_day() -> None:
+    counts = _requests_per_day_with_push(make_status())
+    assert counts == {"vehicles": 24, "status": 24, "maintenance": 4, "alerts": 24}
+    assert sum(counts.values()) < 100
+
+
+def test_a_charging_car_with_push_keeps_its_cadence() -> None:
+    counts = _requests_per_day_with_push(make_status(charging="InProgress"))
+    assert counts["status"] == DAY // DEFAULT_ACTIVE_INTERVAL
