@@ -4,6 +4,10 @@ Each tick asks ``PollPlanner`` (polling.py) what is due and fetches it for every
 once; the result, keyed by VIN, is what the entities read. Errors of the library become Home
 Assistant's: a refused login ``ConfigEntryAuthFailed``, a refused app ``ConfigEntryError``
 with a repair issue, anything transient ``UpdateFailed``.
+
+With remote commands paired, the cars' push events (``async_handle_event``) write into the
+same statuses between the rounds, under the same freshness rule, and tell the planner whether
+push is alive (a parked car is then polled less often).
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -44,20 +49,25 @@ from .const import (
     DEFAULT_ACTIVE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DOMAIN,
+    EVENT_FETCH_DELAY,
     LOGGER,
+    PUSH_DOWN_ISSUE_AFTER,
     TICK_INTERVAL,
 )
 from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
 from .polling import PollPlanner
+from .remote import remote_issue_id
 
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
     from .api.client import PSAClient
+    from .api.remote.events import VehicleEvent  # type: ignore[import-not-found, unused-ignore]  # until it lands
     from .remote import RemoteManager
 
 type PSAConfigEntry = ConfigEntry[PSADataUpdateCoordinator]
 
 ISSUE_INVALID_CLIENT = "invalid_client"
+ISSUE_PUSH_DOWN = "push_down"
 
 
 def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
@@ -117,6 +127,15 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.remote: RemoteManager | None = None
         # Cars whose status is wanted at the next round whatever the plan (after a command).
         self._prompt: set[str] = set()
+        # Push events: the status fetches they asked for (one pending per car, so a burst
+        # costs one request), the events of the round in progress (applied again to its
+        # result, which started from older data), and the push state as last seen.
+        self.event_fetch_delay = EVENT_FETCH_DELAY
+        self._event_fetches: dict[str, CALLBACK_TYPE] = {}
+        self._round_events: list[tuple[VehicleEvent, Any]] | None = None
+        self._push_alive: bool | None = None  # None: not known yet (starting, or not paired)
+        self._push_down_since: float | None = None
+        self._push_down_logged = False
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -139,6 +158,127 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             return
         self._prompt.add(vin)
         await self.async_request_refresh()
+
+    @callback
+    def async_handle_event(self, payload: Any) -> None:
+        """A car's push event: write what it carries into that car's status.
+
+        The same freshness rule as the polls (``apply_event``): a late or out-of-order
+        snapshot never moves a value back. The entities update at once, without a round and
+        without moving the poll schedule. Values the event reports unreliably (SoC, range)
+        are never written: when they moved, or charging or the plug changed, the car's
+        status is fetched shortly (``event_fetch_delay``; one fetch for a burst).
+        """
+        from .api.remote.events import parse_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
+
+        event = parse_event(payload)
+        if event is None or not self.data or event.vin not in self.data:
+            return
+        if self._round_events is not None:
+            self._round_events.append((event, payload))
+        data = dict(self.data)
+        if not self._event_into(data, event, payload):
+            return
+        self.planner.event_seen(event.vin, self.now(), data[event.vin].status)
+        # Not async_set_updated_data: it restarts the tick timer (a car sending an event
+        # every half minute would never be polled again) and cancels a requested refresh.
+        self.data = data
+        self.async_update_listeners()
+
+    def _event_into(
+        self,
+        data: dict[str, VehicleData],
+        event: VehicleEvent,
+        payload: Any,
+        *,
+        fetch: bool = True,
+    ) -> bool:
+        """Apply one event to ``data`` (in place); whether something the user sees changed.
+
+        ``fetch``: plan the status fetch the event asks for (not when applied again).
+        """
+        from .api.remote.events import apply_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
+
+        known = data.get(event.vin)
+        if known is None:
+            return False
+        outcome = apply_event(known.status, event)
+        if fetch and outcome.fetch:
+            self._schedule_event_fetch(event.vin)
+        if not outcome.changed or outcome.status is None:
+            return False
+        raw = {**known.raw, "event": payload}
+        data[event.vin] = replace(known, status=outcome.status, raw=raw)
+        return True
+
+    def _schedule_event_fetch(self, vin: str) -> None:
+        """The car's status soon, once: later events of the burst find it already planned."""
+        if vin in self._event_fetches:
+            return
+
+        @callback
+        def _fetch(_now: datetime) -> None:
+            self._event_fetches.pop(vin, None)
+            self.config_entry.async_create_task(
+                self.hass,
+                self.async_request_vehicle_refresh(vin),
+                f"{DOMAIN} status after an event",
+            )
+
+        self._event_fetches[vin] = async_call_later(self.hass, self.event_fetch_delay, _fetch)
+
+    def _cancel_event_fetch(self, vin: str) -> None:
+        """The status is being fetched anyway: the fetch an event asked for is not needed."""
+        cancel = self._event_fetches.pop(vin, None)
+        if cancel is not None:
+            cancel()
+
+    def _sync_push(self, now: float) -> None:
+        """Follow the push state: the planner's cadence, one log line per change, the issue."""
+        remote = self.remote
+        alive = remote is not None and remote.push_alive(now)
+        self.planner.set_push(now, alive)
+        previous = self._push_alive
+        self._push_alive = None if remote is None else alive
+        if alive or remote is None:
+            self._push_down_since = None
+            ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
+            if alive and self._push_down_logged:
+                LOGGER.info("Push events from the cars are back: parked cars are polled less often")
+            self._push_down_logged = False
+            return
+        if self._push_down_since is None:
+            self._push_down_since = now
+        if previous:  # not at start-up: the first connection may still be on its way
+            LOGGER.info("Push events from the cars stopped: back to the usual polling intervals")
+            self._push_down_logged = True
+        if now - self._push_down_since >= PUSH_DOWN_ISSUE_AFTER:
+            self._raise_push_issue(now - self._push_down_since)
+
+    def _raise_push_issue(self, down_for: float) -> None:
+        """Push down for long: say so, unless the pairing issue already tells why."""
+        entry = self.config_entry
+        registry = ir.async_get(self.hass)
+        if registry.async_get_issue(DOMAIN, remote_issue_id(entry.entry_id)) is not None:
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            push_issue_id(entry.entry_id),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_PUSH_DOWN,
+            translation_placeholders={"title": entry.title, "hours": str(int(down_for // 3600))},
+        )
+
+    async def async_shutdown(self) -> None:
+        """Unloading: no event fetch left planned, no push issue left behind."""
+        for cancel in self._event_fetches.values():
+            cancel()
+        self._event_fetches.clear()
+        ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
+        await super().async_shutdown()
 
     def _status_due(self, vin: str, now: float) -> bool:
         """Due by the plan, or asked for after a command (unless rate limited)."""
@@ -179,9 +319,15 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
     async def _async_update_data(self) -> dict[str, VehicleData]:
         """One round of what is due; a success clears the invalid-client repair issue.
 
-        It also brings the alert repair issues in step with the vehicles' active alerts.
+        It also brings the alert repair issues in step with the vehicles' active alerts, and
+        the polling plan with the push state.
         """
-        data = await self._async_call(self._async_round)
+        self._sync_push(self.now())
+        self._round_events = []
+        try:
+            data = await self._async_call(self._async_round)
+        finally:
+            self._round_events = None
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(self.config_entry))
         vehicles = [known.vehicle for known in data.values()]
         names = {
@@ -271,6 +417,9 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 self._vehicle_failed(vin, now, result)
             else:
                 raise result  # a bug, or cancellation: not one vehicle's trouble
+        # Events that came during the requests: this round started from older data.
+        for event, payload in self._round_events or ():
+            self._event_into(data, event, payload, fetch=False)
         if auth_error is not None:
             self._partial = data  # what did arrive is kept for the retry after a new login
             raise auth_error
@@ -335,6 +484,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         result = replace(known, raw=dict(known.raw))
         if self._status_due(vin, now):
             self._prompt.discard(vin)
+            self._cancel_event_fetch(vin)
             try:
                 fresh: VehicleStatus | None = await self.client.get_status(vehicle_id)
             except PSANoDataError:
@@ -371,6 +521,11 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 self.planner.block(now, err.retry_after)
             LOGGER.debug("%s not fetched: %s", getattr(call, "__name__", "data"), err)
             return None
+
+
+def push_issue_id(entry_id: str) -> str:
+    """The repair issue of an entry whose push events stopped for long."""
+    return f"{ISSUE_PUSH_DOWN}_{entry_id}"
 
 
 def _issue_id(entry: ConfigEntry) -> str:
