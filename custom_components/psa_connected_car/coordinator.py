@@ -131,6 +131,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         # costs one request), the events of the round in progress (applied again to its
         # result, which started from older data), and the push state as last seen.
         self.event_fetch_delay = EVENT_FETCH_DELAY
+        self.push_issue_after = PUSH_DOWN_ISSUE_AFTER
         self._event_fetches: dict[str, CALLBACK_TYPE] = {}
         self._round_events: list[tuple[VehicleEvent, Any]] | None = None
         self._push_alive: bool | None = None  # None: not known yet (starting, or not paired)
@@ -252,7 +253,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         if previous:  # not at start-up: the first connection may still be on its way
             LOGGER.info("Push events from the cars stopped: back to the usual polling intervals")
             self._push_down_logged = True
-        if now - self._push_down_since >= PUSH_DOWN_ISSUE_AFTER:
+        if now - self._push_down_since >= self.push_issue_after:
             self._raise_push_issue(now - self._push_down_since)
 
     def _raise_push_issue(self, down_for: float) -> None:
