@@ -178,13 +178,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         if self._round_events is not None:
             self._round_events.append((event, payload))
         data = dict(self.data)
-        if not self._event_into(data, event, payload):
-            return
-        self.planner.event_seen(event.vin, self.now(), data[event.vin].status)
+        changed = self._event_into(data, event, payload)
         # Not async_set_updated_data: it restarts the tick timer (a car sending an event
         # every half minute would never be polled again) and cancels a requested refresh.
         self.data = data
-        self.async_update_listeners()
+        if changed:
+            self.planner.event_seen(event.vin, self.now(), data[event.vin].status)
+            self.async_update_listeners()
 
     def _event_into(
         self,
@@ -206,11 +206,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         outcome = apply_event(known.status, event)
         if fetch and outcome.fetch:
             self._schedule_event_fetch(event.vin)
-        if not outcome.changed or outcome.status is None:
+        if outcome.status is None or outcome.status is known.status:
             return False
+        # Kept even when no value changed: the blocks now carry the event's time, so that a
+        # later-delivered older snapshot cannot move them back.
         raw = {**known.raw, "event": payload}
         data[event.vin] = replace(known, status=outcome.status, raw=raw)
-        return True
+        return bool(outcome.changed)
 
     def _schedule_event_fetch(self, vin: str) -> None:
         """The car's status soon, once: later events of the burst find it already planned."""

@@ -26,7 +26,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.psa_connected_car.api.models import Doors, VehicleStatus
+from custom_components.psa_connected_car.api.models import Doors, Preconditioning, VehicleStatus
 from custom_components.psa_connected_car.const import (
     DEFAULT_PARKED_INTERVAL,
     EVENT_FETCH_DELAY,
@@ -504,13 +504,172 @@ async def test_push_in_the_diagnostics(
 # --- the library's own fields, to the entities -------------------------------------------------
 
 
-def _library() -> ModuleType | None:
+def _library_present() -> bool:
     try:
-        return importlib.import_module(EVENTS_MODULE)
+        importlib.import_module(EVENTS_MODULE)
     except ImportError:
-        return None
+        return False
+    return True
 
 
 needs_library = pytest.mark.skipif(
-    _library() is None, reason="api/remote/events (evlib) not merged yet"
+    not _library_present(), reason="api/remote/events (evlib) not merged yet"
 )
+
+EVENT_AT = T0 + timedelta(minutes=5)
+
+
+def snapshot_payload(**changes: Any) -> dict[str, Any]:
+    """A parked, unplugged, locked-off car's snapshot (remote-commands.md §9), dated EVENT_AT."""
+    payload: dict[str, Any] = {
+        "vin": VIN_1,
+        "date": EVENT_AT.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "obj_counter": 2,
+        "reason": 5,
+        "sev_state": 0,
+        "charging_state": {
+            "cable_detected": 1,
+            "hmi_state": 0,
+            "remaining_time": 635,
+            "rate": 0,
+            "soc_batt": 80,
+            "autonomy_zev": 240,
+            "program": {"hour": 22, "minute": 30},
+        },
+        "precond_state": {"status": 0},
+        "doors_state": {"doors_locking_state": 3},
+    }
+    for path, value in changes.items():
+        block, _, key = path.partition("__")
+        if key:
+            payload[block] = {**payload[block], key: value}
+        else:
+            payload[block] = value
+    return payload
+
+
+@pytest.fixture(name="library")
+async def library_fixture(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    remote: Remote,
+    freezer: FrozenDateTimeFactory,
+) -> MockConfigEntry:
+    """The library's own module; the car parked, unplugged, unlocked, preconditioning off."""
+    freezer.move_to(T0)
+    base = parked()
+    mock_psa.statuses = {
+        vehicle.id: replace(base, preconditioning=Preconditioning(updated_at=T0, status="Disabled"))
+        for vehicle in mock_psa.vehicles
+    }
+    entry = create_entry()
+    await setup_integration(hass, entry)
+    return entry
+
+
+def entity_state(hass: HomeAssistant, domain: str, key: str) -> str:
+    return states_by_key(hass, VIN_1, domain)[key].state
+
+
+@needs_library
+@pytest.mark.parametrize(
+    ("changes", "domain", "key", "before", "after"),
+    [
+        ({"doors_state__doors_locking_state": 1}, "binary_sensor", "lock", "on", "off"),
+        ({"doors_state__doors_locking_state": 7}, "binary_sensor", "lock", "on", "off"),
+        ({"charging_state__cable_detected": 0}, "binary_sensor", "plugged_in", "off", "on"),
+        (
+            {"charging_state__cable_detected": 0, "charging_state__hmi_state": 1},
+            "sensor",
+            "charging_status",
+            "disconnected",
+            "in_progress",
+        ),
+        (
+            {
+                "charging_state__cable_detected": 0,
+                "charging_state__hmi_state": 1,
+                "charging_state__rate": 30,
+            },
+            "sensor",
+            "charging_rate",
+            "unknown",
+            "30.0",
+        ),
+        (
+            {
+                "charging_state__cable_detected": 0,
+                "charging_state__hmi_state": 1,
+                "charging_state__remaining_time": 120,
+            },
+            "sensor",
+            "charging_end_time",
+            "unknown",
+            (EVENT_AT + timedelta(minutes=120)).isoformat(),
+        ),
+        ({"precond_state__status": 1}, "sensor", "preconditioning_status", "disabled", "enabled"),
+        ({"sev_state": 1}, "sensor", "ignition", "stop", "start"),
+    ],
+)
+async def test_each_event_field_to_its_entity(
+    hass: HomeAssistant,
+    remote: Remote,
+    library: MockConfigEntry,
+    changes: dict[str, Any],
+    domain: str,
+    key: str,
+    before: str,
+    after: str,
+) -> None:
+    assert entity_state(hass, domain, key) == before
+    remote.manager.handle_message(f"{PREFIX}{VIN_1}", snapshot_payload(**changes))
+    await hass.async_block_till_done()
+    assert entity_state(hass, domain, key) == after
+
+
+@needs_library
+async def test_the_idle_quirks_change_nothing(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    remote: Remote,
+    library: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """635 minutes while idle, hmi_state 0, the unplugged flag 1: still an unplugged car."""
+    remote.manager.handle_message(f"{PREFIX}{VIN_1}", snapshot_payload())
+    await hass.async_block_till_done()
+    assert entity_state(hass, "sensor", "charging_status") == "disconnected"
+    assert entity_state(hass, "binary_sensor", "plugged_in") == "off"
+    assert entity_state(hass, "sensor", "charging_end_time") == "unknown"
+    await step(hass, freezer, EVENT_FETCH_DELAY + 1)
+    assert mock_psa.status_calls() == 2  # and no fetch asked: nothing moved
+
+
+@needs_library
+async def test_an_event_soc_is_never_written_but_fetched(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    remote: Remote,
+    library: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    remote.manager.handle_message(f"{PREFIX}{VIN_1}", snapshot_payload(charging_state__soc_batt=65))
+    await hass.async_block_till_done()
+    assert entity_state(hass, "sensor", "battery_level") == "80.0"
+    mock_psa.statuses["id-0001"] = parked(EVENT_AT, level=66.0)
+    await step(hass, freezer, EVENT_FETCH_DELAY + 1)
+    assert status_calls(mock_psa) == 2
+    assert entity_state(hass, "sensor", "battery_level") == "66.0"
+
+
+@needs_library
+async def test_a_late_snapshot_after_a_newer_one_changes_nothing(
+    hass: HomeAssistant, remote: Remote, library: MockConfigEntry
+) -> None:
+    newer = snapshot_payload(doors_state__doors_locking_state=1)
+    older = snapshot_payload(doors_state__doors_locking_state=3)
+    older["date"] = (EVENT_AT - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    remote.manager.handle_message(f"{PREFIX}{VIN_1}", newer)
+    remote.manager.handle_message(f"{PREFIX}{VIN_1}", older)
+    await hass.async_block_till_done()
+    assert entity_state(hass, "binary_sensor", "lock") == "off"
