@@ -53,6 +53,17 @@ PUSH_DOWN_ISSUE_AFTER: Final = 24 * 3600  # push down this long while paired: a 
 # long, so that a burst of events costs one request and the servers have the new values.
 EVENT_FETCH_DELAY: Final = 15.0
 
+# Option "keep the battery level fresh while charging" (off by default): a charging car whose
+# battery level is older than the interval is woken (remote command wake_up), at most once an
+# interval. Each wake-up keeps the car awake 1-2 minutes and costs about 1-2 % of its 12 V
+# battery (remote-commands.md §10), hence the floor of 15 minutes and no wake-up below
+# AUX_BATTERY_LOW or right after the car answered that it could not be reached (901/300).
+CONF_CHARGE_WAKE: Final = "charge_wake"
+CONF_CHARGE_WAKE_INTERVAL: Final = "charge_wake_interval"  # minutes
+DEFAULT_CHARGE_WAKE_INTERVAL: Final = 15
+CHARGE_WAKE_INTERVAL_RANGE: Final = (15, 120)
+AUX_BATTERY_LOW: Final = 40.0  # % of the 12 V battery's state
+
 ENV_SIMULATOR_URL: Final = "PSA_SIMULATOR_URL"
 ENV_SIMULATOR_MQTT: Final = "PSA_SIMULATOR_MQTT"  # host:port of the simulator's broker
 ENV_SIMULATOR_CA_FILE: Final = "PSA_SIMULATOR_CA_FILE"  # the CA that signed its certificate

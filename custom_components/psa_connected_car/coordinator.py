@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
@@ -45,8 +45,11 @@ from .const import (
     CONF_ACTIVE_INTERVAL,
     CONF_AUTH_METHOD,
     CONF_BRAND,
+    CONF_CHARGE_WAKE,
+    CONF_CHARGE_WAKE_INTERVAL,
     CONF_PARKED_INTERVAL,
     DEFAULT_ACTIVE_INTERVAL,
+    DEFAULT_CHARGE_WAKE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DOMAIN,
     EVENT_FETCH_DELAY,
@@ -55,8 +58,8 @@ from .const import (
     TICK_INTERVAL,
 )
 from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
-from .polling import PollPlanner
-from .remote import remote_issue_id
+from .polling import PollPlanner, WakePlanner
+from .remote import charging_now, remote_issue_id
 
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
@@ -76,6 +79,11 @@ def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
         float(options.get(CONF_ACTIVE_INTERVAL, DEFAULT_ACTIVE_INTERVAL)),
         float(options.get(CONF_PARKED_INTERVAL, DEFAULT_PARKED_INTERVAL)),
     )
+
+
+def _wake_interval(options: Mapping[str, Any]) -> float:
+    """The charge wake-up option's interval, in seconds."""
+    return 60.0 * float(options.get(CONF_CHARGE_WAKE_INTERVAL, DEFAULT_CHARGE_WAKE_INTERVAL))
 
 
 def _tick(active_interval: float) -> timedelta:
@@ -111,6 +119,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.client = client
         self.brand: Brand = BRANDS[entry.data[CONF_BRAND]]
         self.planner = PollPlanner(active, parked)
+        self.waker = WakePlanner(_wake_interval(entry.options))
         self._clock = clock or (lambda: dt_util.utcnow().timestamp())
         # The data a round starts from, in this order: ``_partial``, what a round that ended
         # in a new login had fetched (kept for the retry, then dropped); ``data``, the last
@@ -147,6 +156,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         active, parked = _intervals(self.config_entry.options)
         self.planner.set_intervals(self.now(), active, parked)
         self.update_interval = _tick(active)
+        self.waker.interval = _wake_interval(self.config_entry.options)
 
     async def async_request_vehicle_refresh(self, vin: str) -> None:
         """Fetch this car's status now (a remote command ended), not at its planned time.
@@ -340,7 +350,46 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         async_sync_alert_issues(
             self.hass, self.config_entry.entry_id, data, names, self.alert_names
         )
+        self._wake_charging_cars(data)
         return data
+
+    def _wake_charging_cars(self, data: Mapping[str, VehicleData]) -> None:
+        """The option "keep the battery level fresh while charging": wake a car whose level is old.
+
+        During a slow charge many cars stop uploading until something wakes them; the
+        wake-up's answer then brings the status (the manager fetches it after a success).
+        """
+        remote = self.remote
+        if remote is None or not remote.connected:
+            return
+        if not self.config_entry.options.get(CONF_CHARGE_WAKE, False):
+            return
+        now = self.now()
+        for vin, known in data.items():
+            if not charging_now(known) or not remote.supported(vin, "wake_up"):
+                continue
+            if remote.pending(vin, "wake_up"):
+                continue
+            reason = self.waker.refusal(
+                vin,
+                now,
+                data_age=_level_age(known, now),
+                aux_level=_aux_level(known),
+                unreachable_at=_unreachable_at(remote, vin),
+            )
+            if reason is not None:
+                LOGGER.debug("Vehicle …%s not woken: %s", vin[-4:], reason)
+                continue
+            self.waker.woken(vin, now)
+            self.config_entry.async_create_task(
+                self.hass, self._async_wake(remote, vin), f"{DOMAIN} wake-up while charging"
+            )
+
+    async def _async_wake(self, remote: RemoteManager, vin: str) -> None:
+        try:
+            await remote.async_command(vin, "wake_up")
+        except HomeAssistantError as err:  # the last-command sensor shows it
+            LOGGER.debug("Vehicle …%s: wake-up while charging failed: %s", vin[-4:], err)
 
     async def _async_call[T](self, call: Callable[[], Awaitable[T]]) -> T:
         """Run ``call``; on a refused login, log in again silently once if we can."""
@@ -524,6 +573,27 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 self.planner.block(now, err.retry_after)
             LOGGER.debug("%s not fetched: %s", getattr(call, "__name__", "data"), err)
             return None
+
+
+def _level_age(known: VehicleData, now: float) -> float | None:
+    """Seconds since the car sent its battery level; None when it never did."""
+    energy = known.status.electric if known.status is not None else None
+    if energy is None or energy.updated_at is None:
+        return None
+    return now - energy.updated_at.timestamp()
+
+
+def _aux_level(known: VehicleData) -> float | None:
+    battery = known.status.battery if known.status is not None else None
+    return battery.state if battery is not None else None
+
+
+def _unreachable_at(remote: RemoteManager, vin: str) -> float | None:
+    """When the car last answered 901 (being woken by the servers) or 300 (no answer)."""
+    record = remote.last_result(vin)
+    if record is None or (record.code not in ("901", "300") and record.outcome != "asleep"):
+        return None
+    return record.at.timestamp()
 
 
 def push_issue_id(entry_id: str) -> str:

@@ -11,14 +11,16 @@ it changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .api.derived import is_active
 from .api.models import VehicleStatus
+from .api.remote.commands import WAKE_UP_LIMIT, WAKE_UP_WINDOW
 from .const import (
     ACTIVE_WINDOW,
     ALERTS_INTERVAL,
+    AUX_BATTERY_LOW,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
     PUSH_PARKED_INTERVAL,
@@ -253,3 +255,52 @@ class PollPlanner:
                 for timers in self._timers.values()
             ],
         }
+
+
+@dataclass(slots=True)
+class WakePlanner:
+    """When a charging car may be woken so that its battery level stays fresh. Pure.
+
+    The caller knows the car is charging; this decides on the data's age, the 12 V battery,
+    the car's last answer and the wake-ups already sent (at most one an ``interval``, and
+    the commander's budget of ``limit`` per ``window`` per car, which a manual wake-up
+    shares: the commander still enforces it).
+    """
+
+    interval: float
+    limit: int = WAKE_UP_LIMIT
+    window: float = WAKE_UP_WINDOW
+    _sent: dict[str, list[float]] = field(default_factory=dict)
+
+    def refusal(
+        self,
+        vin: str,
+        now: float,
+        *,
+        data_age: float | None,
+        aux_level: float | None,
+        unreachable_at: float | None,
+    ) -> str | None:
+        """None when a wake-up may go now, else the reason it may not.
+
+        ``data_age``: seconds since the car sent its battery level (None: never);
+        ``aux_level``: the 12 V battery's state in % (None: not reported, no objection);
+        ``unreachable_at``: when the car last answered 901/300.
+        """
+        if data_age is not None and data_age < self.interval:
+            return "fresh"
+        if aux_level is not None and aux_level < AUX_BATTERY_LOW:
+            return "aux_battery_low"
+        if unreachable_at is not None and now - unreachable_at < self.interval:
+            return "unreachable"
+        sent = [when for when in self._sent.get(vin, ()) if now - when < self.window]
+        self._sent[vin] = sent
+        if sent and now - sent[-1] < self.interval:
+            return "interval"
+        if len(sent) >= self.limit:
+            return "budget"
+        return None
+
+    def woken(self, vin: str, now: float) -> None:
+        """A wake-up was sent to this car."""
+        self._sent.setdefault(vin, []).append(now)

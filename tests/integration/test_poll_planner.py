@@ -8,6 +8,7 @@ from itertools import pairwise
 from custom_components.psa_connected_car.api.models import VehicleStatus
 from custom_components.psa_connected_car.const import (
     ALERTS_INTERVAL,
+    AUX_BATTERY_LOW,
     DEFAULT_ACTIVE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DEFAULT_RATE_LIMIT_WAIT,
@@ -16,7 +17,7 @@ from custom_components.psa_connected_car.const import (
     TICK_INTERVAL,
     VEHICLES_INTERVAL,
 )
-from custom_components.psa_connected_car.polling import PollPlanner
+from custom_components.psa_connected_car.polling import PollPlanner, WakePlanner
 
 from .common import (
     VIN_1,
@@ -286,3 +287,52 @@ def test_a_parked_car_with_push_costs_under_100_requests_a_day() -> None:
 def test_a_charging_car_with_push_keeps_its_cadence() -> None:
     counts = _requests_per_day_with_push(make_status(charging="InProgress"))
     assert counts["status"] == DAY // DEFAULT_ACTIVE_INTERVAL
+
+
+# The charge wake-up option: budget and refusals.
+WAKE = 15 * 60.0
+
+
+def _refusal(plan: WakePlanner, now: float, **known: float | None) -> str | None:
+    values: dict[str, float | None] = {"data_age": WAKE, "aux_level": None, "unreachable_at": None}
+    values.update(known)
+    return plan.refusal(
+        VIN_1,
+        now,
+        data_age=values["data_age"],
+        aux_level=values["aux_level"],
+        unreachable_at=values["unreachable_at"],
+    )
+
+
+def test_wake_only_when_the_data_is_old() -> None:
+    plan = WakePlanner(WAKE)
+    assert _refusal(plan, 0, data_age=WAKE - 1) == "fresh"
+    assert _refusal(plan, 0, data_age=WAKE) is None
+    assert _refusal(plan, 0, data_age=None) is None  # never sent a level: worth a wake-up
+
+
+def test_wake_at_most_once_an_interval() -> None:
+    plan = WakePlanner(WAKE)
+    plan.woken(VIN_1, 0)
+    assert _refusal(plan, WAKE - 1) == "interval"
+    assert _refusal(plan, WAKE) is None
+    assert plan.refusal(VIN_2, 1, data_age=WAKE, aux_level=None, unreachable_at=None) is None
+
+
+def test_wake_within_the_budget() -> None:
+    plan = WakePlanner(60.0)  # an interval short enough for the budget to matter
+    for now in range(0, 6 * 60, 60):
+        assert _refusal(plan, now) is None
+        plan.woken(VIN_1, now)
+    assert _refusal(plan, 6 * 60) == "budget"
+    # The oldest wake-up leaves the 20-minute window.
+    assert _refusal(plan, 20 * 60) is None
+
+
+def test_no_wake_with_a_low_12v_battery_or_right_after_901_or_300() -> None:
+    plan = WakePlanner(WAKE)
+    assert _refusal(plan, 0, aux_level=AUX_BATTERY_LOW - 1) == "aux_battery_low"
+    assert _refusal(plan, 0, aux_level=AUX_BATTERY_LOW) is None
+    assert _refusal(plan, 100, unreachable_at=50) == "unreachable"
+    assert _refusal(plan, 50 + WAKE, unreachable_at=50) is None

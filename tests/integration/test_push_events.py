@@ -21,13 +21,23 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.psa_connected_car.api.models import Doors, Preconditioning, VehicleStatus
+from custom_components.psa_connected_car.api.exceptions import PSACommandError
+from custom_components.psa_connected_car.api.models import (
+    AuxBattery,
+    Doors,
+    Preconditioning,
+    VehicleStatus,
+)
 from custom_components.psa_connected_car.const import (
+    AUX_BATTERY_LOW,
+    CONF_CHARGE_WAKE,
+    CONF_CHARGE_WAKE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     EVENT_FETCH_DELAY,
     PUSH_PARKED_INTERVAL,
@@ -673,3 +683,97 @@ async def test_a_late_snapshot_after_a_newer_one_changes_nothing(
     remote.manager.handle_message(f"{PREFIX}{VIN_1}", older)
     await hass.async_block_till_done()
     assert entity_state(hass, "binary_sensor", "lock") == "off"
+
+
+# --- the option "keep the battery level fresh while charging" ---------------------------------
+
+WAKE_MINUTES = 15
+
+
+def wake_calls(remote: Remote) -> int:
+    return sum(1 for command, _vin, _params in remote.commander.calls if command == "wake_up")
+
+
+async def setup_charging(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    freezer: FrozenDateTimeFactory,
+    *,
+    wake: bool = True,
+    aux: float | None = None,
+) -> MockConfigEntry:
+    """One BEV charging, its battery level sent at T0 and never again (asleep)."""
+    freezer.move_to(T0)
+    mock_psa.vehicles = mock_psa.vehicles[:1]
+    status = make_status(charging="InProgress")
+    if aux is not None:
+        status = replace(status, battery=AuxBattery(updated_at=T0, state=aux))
+    mock_psa.statuses = {"id-0001": status}
+    template = create_entry()
+    entry = MockConfigEntry(
+        domain=template.domain,
+        title=template.title,
+        unique_id=template.unique_id,
+        data=dict(template.data),
+        entry_id=template.entry_id,
+        options={CONF_CHARGE_WAKE: wake, CONF_CHARGE_WAKE_INTERVAL: WAKE_MINUTES},
+    )
+    await setup_integration(hass, entry)
+    return entry
+
+
+async def test_a_charging_car_with_old_data_is_woken_once_an_interval(
+    hass: HomeAssistant, mock_psa: MockPSA, remote: Remote, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_charging(hass, mock_psa, freezer)
+    await advance(hass, freezer, WAKE_MINUTES * 60 - TICK_INTERVAL)
+    assert wake_calls(remote) == 0  # the level is not that old yet
+    await advance(hass, freezer, TICK_INTERVAL)
+    assert wake_calls(remote) == 1
+    await advance(hass, freezer, WAKE_MINUTES * 60 - TICK_INTERVAL)
+    assert wake_calls(remote) == 1
+    await advance(hass, freezer, TICK_INTERVAL)
+    assert wake_calls(remote) == 2
+
+
+async def test_no_wake_up_when_the_option_is_off(
+    hass: HomeAssistant, mock_psa: MockPSA, remote: Remote, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_charging(hass, mock_psa, freezer, wake=False)
+    await advance(hass, freezer, 2 * WAKE_MINUTES * 60)
+    assert wake_calls(remote) == 0
+
+
+async def test_no_wake_up_with_a_low_12v_battery(
+    hass: HomeAssistant, mock_psa: MockPSA, remote: Remote, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_charging(hass, mock_psa, freezer, aux=AUX_BATTERY_LOW - 10)
+    await advance(hass, freezer, 2 * WAKE_MINUTES * 60)
+    assert wake_calls(remote) == 0
+
+
+async def test_no_wake_up_right_after_the_car_was_unreachable(
+    hass: HomeAssistant, mock_psa: MockPSA, remote: Remote, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = await setup_charging(hass, mock_psa, freezer)
+    await advance(hass, freezer, (WAKE_MINUTES - 2) * 60)
+    # The owner honks; the car does not answer (300).
+    remote.commander.error = PSACommandError("asleep", "300")
+    manager = entry.runtime_data.remote
+    assert manager is not None
+    with pytest.raises(HomeAssistantError):
+        await manager.async_command(VIN_1, "horn")
+    remote.commander.error = None
+    await advance(hass, freezer, WAKE_MINUTES * 60 - TICK_INTERVAL)
+    assert wake_calls(remote) == 0  # the level is old, but the car just did not answer
+    await advance(hass, freezer, 2 * TICK_INTERVAL)
+    assert wake_calls(remote) == 1
+
+
+async def test_no_wake_up_while_disconnected(
+    hass: HomeAssistant, mock_psa: MockPSA, remote: Remote, freezer: FrozenDateTimeFactory
+) -> None:
+    await setup_charging(hass, mock_psa, freezer)
+    remote.connection.connected = False
+    await advance(hass, freezer, 2 * WAKE_MINUTES * 60)
+    assert wake_calls(remote) == 0
