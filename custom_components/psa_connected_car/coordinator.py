@@ -187,6 +187,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             return
         if self._round_events is not None:
             self._round_events.append((event, payload))
+        if self._partial is not None:  # the next round starts from there
+            self._event_into(self._partial, event, payload, fetch=False)
         data = dict(self.data)
         changed = self._event_into(data, event, payload)
         # Not async_set_updated_data: it restarts the tick timer (a car sending an event
