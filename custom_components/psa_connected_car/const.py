@@ -37,6 +37,33 @@ MAINTENANCE_INTERVAL: Final = 6 * 3600
 ACTIVE_WINDOW: Final = 600  # a car whose data changed this recently counts as active
 DEFAULT_RATE_LIMIT_WAIT: Final = 300  # when a 429 gives no Retry-After
 
+# Push events (remote-commands.md §9), when remote commands are paired. The car pushes a
+# snapshot on every ignition, charging, doors and network change, so a parked car that would
+# change tells us: its status poll only has to catch what events do not carry (mileage,
+# position, the SoC that events report late). An hour brings a parked car to 24 status + 24
+# list + 24 alerts + 4 maintenance = 76 requests a day, under the goal of 100.
+PUSH_PARKED_INTERVAL: Final = 3600
+# Push counts as alive while the connection is up and either a message came or the
+# connection is this recent. A car in use sends events several times a day; a day of silence
+# on a healthy connection is how a car that stopped sending events shows (psacc#665), and then
+# polling returns to the normal cadence.
+PUSH_QUIET_LIMIT: Final = 24 * 3600
+PUSH_DOWN_ISSUE_AFTER: Final = 24 * 3600  # push down this long while paired: a repair issue
+# An event that calls for a fresh status (SoC moved, charging or plug changed) waits this
+# long, so that a burst of events costs one request and the servers have the new values.
+EVENT_FETCH_DELAY: Final = 15.0
+
+# Option "keep the battery level fresh while charging" (off by default): a charging car whose
+# battery level is older than the interval is woken (remote command wake_up), at most once an
+# interval. Each wake-up keeps the car awake 1-2 minutes and costs about 1-2 % of its 12 V
+# battery (remote-commands.md §10), hence the floor of 15 minutes and no wake-up below
+# AUX_BATTERY_LOW or right after the car answered that it could not be reached (901/300).
+CONF_CHARGE_WAKE: Final = "charge_wake"
+CONF_CHARGE_WAKE_INTERVAL: Final = "charge_wake_interval"  # minutes
+DEFAULT_CHARGE_WAKE_INTERVAL: Final = 15
+CHARGE_WAKE_INTERVAL_RANGE: Final = (15, 120)
+AUX_BATTERY_LOW: Final = 40.0  # % of the 12 V battery's state
+
 ENV_SIMULATOR_URL: Final = "PSA_SIMULATOR_URL"
 ENV_SIMULATOR_MQTT: Final = "PSA_SIMULATOR_MQTT"  # host:port of the simulator's broker
 ENV_SIMULATOR_CA_FILE: Final = "PSA_SIMULATOR_CA_FILE"  # the CA that signed its certificate

@@ -4,6 +4,10 @@ Each tick asks ``PollPlanner`` (polling.py) what is due and fetches it for every
 once; the result, keyed by VIN, is what the entities read. Errors of the library become Home
 Assistant's: a refused login ``ConfigEntryAuthFailed``, a refused app ``ConfigEntryError``
 with a repair issue, anything transient ``UpdateFailed``.
+
+With remote commands paired, the cars' push events (``async_handle_event``) write into the
+same statuses between the rounds, under the same freshness rule, and tell the planner whether
+push is alive (a parked car is then polled less often).
 """
 
 from __future__ import annotations
@@ -11,14 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_PASSWORD, CONF_USERNAME
-from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError, HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.event import async_call_later
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -40,24 +45,32 @@ from .const import (
     CONF_ACTIVE_INTERVAL,
     CONF_AUTH_METHOD,
     CONF_BRAND,
+    CONF_CHARGE_WAKE,
+    CONF_CHARGE_WAKE_INTERVAL,
     CONF_PARKED_INTERVAL,
     DEFAULT_ACTIVE_INTERVAL,
+    DEFAULT_CHARGE_WAKE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DOMAIN,
+    EVENT_FETCH_DELAY,
     LOGGER,
+    PUSH_DOWN_ISSUE_AFTER,
     TICK_INTERVAL,
 )
 from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
-from .polling import PollPlanner
+from .polling import PollPlanner, WakePlanner
+from .remote import charging_now, remote_issue_id
 
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
     from .api.client import PSAClient
+    from .api.remote.events import VehicleEvent  # type: ignore[import-not-found, unused-ignore]  # until it lands
     from .remote import RemoteManager
 
 type PSAConfigEntry = ConfigEntry[PSADataUpdateCoordinator]
 
 ISSUE_INVALID_CLIENT = "invalid_client"
+ISSUE_PUSH_DOWN = "push_down"
 
 
 def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
@@ -66,6 +79,11 @@ def _intervals(options: Mapping[str, Any]) -> tuple[float, float]:
         float(options.get(CONF_ACTIVE_INTERVAL, DEFAULT_ACTIVE_INTERVAL)),
         float(options.get(CONF_PARKED_INTERVAL, DEFAULT_PARKED_INTERVAL)),
     )
+
+
+def _wake_interval(options: Mapping[str, Any]) -> float:
+    """The charge wake-up option's interval, in seconds."""
+    return 60.0 * float(options.get(CONF_CHARGE_WAKE_INTERVAL, DEFAULT_CHARGE_WAKE_INTERVAL))
 
 
 def _tick(active_interval: float) -> timedelta:
@@ -101,6 +119,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.client = client
         self.brand: Brand = BRANDS[entry.data[CONF_BRAND]]
         self.planner = PollPlanner(active, parked)
+        self.waker = WakePlanner(_wake_interval(entry.options))
         self._clock = clock or (lambda: dt_util.utcnow().timestamp())
         # The data a round starts from, in this order: ``_partial``, what a round that ended
         # in a new login had fetched (kept for the retry, then dropped); ``data``, the last
@@ -117,6 +136,16 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.remote: RemoteManager | None = None
         # Cars whose status is wanted at the next round whatever the plan (after a command).
         self._prompt: set[str] = set()
+        # Push events: the status fetches they asked for (one pending per car, so a burst
+        # costs one request), the events of the round in progress (applied again to its
+        # result, which started from older data), and the push state as last seen.
+        self.event_fetch_delay = EVENT_FETCH_DELAY
+        self.push_issue_after = PUSH_DOWN_ISSUE_AFTER
+        self._event_fetches: dict[str, CALLBACK_TYPE] = {}
+        self._round_events: list[tuple[VehicleEvent, Any]] | None = None
+        self._push_alive: bool | None = None  # None: not known yet (starting, or not paired)
+        self._push_down_since: float | None = None
+        self._push_down_logged = False
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -127,6 +156,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         active, parked = _intervals(self.config_entry.options)
         self.planner.set_intervals(self.now(), active, parked)
         self.update_interval = _tick(active)
+        self.waker.interval = _wake_interval(self.config_entry.options)
 
     async def async_request_vehicle_refresh(self, vin: str) -> None:
         """Fetch this car's status now (a remote command ended), not at its planned time.
@@ -139,6 +169,131 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             return
         self._prompt.add(vin)
         await self.async_request_refresh()
+
+    @callback
+    def async_handle_event(self, payload: Any) -> None:
+        """A car's push event: write what it carries into that car's status.
+
+        The same freshness rule as the polls (``apply_event``): a late or out-of-order
+        snapshot never moves a value back. The entities update at once, without a round and
+        without moving the poll schedule. Values the event reports unreliably (SoC, range)
+        are never written: when they moved, or charging or the plug changed, the car's
+        status is fetched shortly (``event_fetch_delay``; one fetch for a burst).
+        """
+        from .api.remote.events import parse_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
+
+        event = parse_event(payload)
+        if event is None or not self.data or event.vin not in self.data:
+            return
+        if self._round_events is not None:
+            self._round_events.append((event, payload))
+        if self._partial is not None:  # the next round starts from there
+            self._event_into(self._partial, event, payload, fetch=False)
+        data = dict(self.data)
+        changed = self._event_into(data, event, payload)
+        # Not async_set_updated_data: it restarts the tick timer (a car sending an event
+        # every half minute would never be polled again) and cancels a requested refresh.
+        self.data = data
+        if changed:
+            self.planner.event_seen(event.vin, self.now(), data[event.vin].status)
+            self.async_update_listeners()
+
+    def _event_into(
+        self,
+        data: dict[str, VehicleData],
+        event: VehicleEvent,
+        payload: Any,
+        *,
+        fetch: bool = True,
+    ) -> bool:
+        """Apply one event to ``data`` (in place); whether something the user sees changed.
+
+        ``fetch``: plan the status fetch the event asks for (not when applied again).
+        """
+        from .api.remote.events import apply_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
+
+        known = data.get(event.vin)
+        if known is None:
+            return False
+        outcome = apply_event(known.status, event)
+        if fetch and outcome.fetch:
+            self._schedule_event_fetch(event.vin)
+        if outcome.status is None or outcome.status is known.status:
+            return False
+        # Kept even when no value changed: the blocks now carry the event's time, so that a
+        # later-delivered older snapshot cannot move them back.
+        raw = {**known.raw, "event": payload}
+        data[event.vin] = replace(known, status=outcome.status, raw=raw)
+        return bool(outcome.changed)
+
+    def _schedule_event_fetch(self, vin: str) -> None:
+        """The car's status soon, once: later events of the burst find it already planned."""
+        if vin in self._event_fetches:
+            return
+
+        @callback
+        def _fetch(_now: datetime) -> None:
+            self._event_fetches.pop(vin, None)
+            self.config_entry.async_create_task(
+                self.hass,
+                self.async_request_vehicle_refresh(vin),
+                f"{DOMAIN} status after an event",
+            )
+
+        self._event_fetches[vin] = async_call_later(self.hass, self.event_fetch_delay, _fetch)
+
+    def _cancel_event_fetch(self, vin: str) -> None:
+        """The status is being fetched anyway: the fetch an event asked for is not needed."""
+        cancel = self._event_fetches.pop(vin, None)
+        if cancel is not None:
+            cancel()
+
+    def _sync_push(self, now: float) -> None:
+        """Follow the push state: the planner's cadence, one log line per change, the issue."""
+        remote = self.remote
+        alive = remote is not None and remote.push_alive(now)
+        self.planner.set_push(now, alive)
+        previous = self._push_alive
+        self._push_alive = None if remote is None else alive
+        if alive or remote is None:
+            self._push_down_since = None
+            ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
+            if alive and self._push_down_logged:
+                LOGGER.info("Push events from the cars are back: parked cars are polled less often")
+            self._push_down_logged = False
+            return
+        if self._push_down_since is None:
+            self._push_down_since = now
+        if previous:  # not at start-up: the first connection may still be on its way
+            LOGGER.info("Push events from the cars stopped: back to the usual polling intervals")
+            self._push_down_logged = True
+        if now - self._push_down_since >= self.push_issue_after:
+            self._raise_push_issue(now - self._push_down_since)
+
+    def _raise_push_issue(self, down_for: float) -> None:
+        """Push down for long: say so, unless the pairing issue already tells why."""
+        entry = self.config_entry
+        registry = ir.async_get(self.hass)
+        if registry.async_get_issue(DOMAIN, remote_issue_id(entry.entry_id)) is not None:
+            return
+        ir.async_create_issue(
+            self.hass,
+            DOMAIN,
+            push_issue_id(entry.entry_id),
+            is_fixable=False,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_PUSH_DOWN,
+            translation_placeholders={"title": entry.title, "hours": str(int(down_for // 3600))},
+        )
+
+    async def async_shutdown(self) -> None:
+        """Unloading: no event fetch left planned, no push issue left behind."""
+        for cancel in self._event_fetches.values():
+            cancel()
+        self._event_fetches.clear()
+        ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
+        await super().async_shutdown()
 
     def _status_due(self, vin: str, now: float) -> bool:
         """Due by the plan, or asked for after a command (unless rate limited)."""
@@ -179,9 +334,15 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
     async def _async_update_data(self) -> dict[str, VehicleData]:
         """One round of what is due; a success clears the invalid-client repair issue.
 
-        It also brings the alert repair issues in step with the vehicles' active alerts.
+        It also brings the alert repair issues in step with the vehicles' active alerts, and
+        the polling plan with the push state.
         """
-        data = await self._async_call(self._async_round)
+        self._sync_push(self.now())
+        self._round_events = []
+        try:
+            data = await self._async_call(self._async_round)
+        finally:
+            self._round_events = None
         ir.async_delete_issue(self.hass, DOMAIN, _issue_id(self.config_entry))
         vehicles = [known.vehicle for known in data.values()]
         names = {
@@ -191,7 +352,46 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         async_sync_alert_issues(
             self.hass, self.config_entry.entry_id, data, names, self.alert_names
         )
+        self._wake_charging_cars(data)
         return data
+
+    def _wake_charging_cars(self, data: Mapping[str, VehicleData]) -> None:
+        """The option "keep the battery level fresh while charging": wake a car whose level is old.
+
+        During a slow charge many cars stop uploading until something wakes them; the
+        wake-up's answer then brings the status (the manager fetches it after a success).
+        """
+        remote = self.remote
+        if remote is None or not remote.connected:
+            return
+        if not self.config_entry.options.get(CONF_CHARGE_WAKE, False):
+            return
+        now = self.now()
+        for vin, known in data.items():
+            if not charging_now(known) or not remote.supported(vin, "wake_up"):
+                continue
+            if remote.pending(vin, "wake_up"):
+                continue
+            reason = self.waker.refusal(
+                vin,
+                now,
+                data_age=_level_age(known, now),
+                aux_level=_aux_level(known),
+                unreachable_at=_unreachable_at(remote, vin),
+            )
+            if reason is not None:
+                LOGGER.debug("Vehicle …%s not woken: %s", vin[-4:], reason)
+                continue
+            self.waker.woken(vin, now)
+            self.config_entry.async_create_task(
+                self.hass, self._async_wake(remote, vin), f"{DOMAIN} wake-up while charging"
+            )
+
+    async def _async_wake(self, remote: RemoteManager, vin: str) -> None:
+        try:
+            await remote.async_command(vin, "wake_up")
+        except HomeAssistantError as err:  # the last-command sensor shows it
+            LOGGER.debug("Vehicle …%s: wake-up while charging failed: %s", vin[-4:], err)
 
     async def _async_call[T](self, call: Callable[[], Awaitable[T]]) -> T:
         """Run ``call``; on a refused login, log in again silently once if we can."""
@@ -271,6 +471,9 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 self._vehicle_failed(vin, now, result)
             else:
                 raise result  # a bug, or cancellation: not one vehicle's trouble
+        # Events that came during the requests: this round started from older data.
+        for event, payload in self._round_events or ():
+            self._event_into(data, event, payload, fetch=False)
         if auth_error is not None:
             self._partial = data  # what did arrive is kept for the retry after a new login
             raise auth_error
@@ -335,6 +538,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         result = replace(known, raw=dict(known.raw))
         if self._status_due(vin, now):
             self._prompt.discard(vin)
+            self._cancel_event_fetch(vin)
             try:
                 fresh: VehicleStatus | None = await self.client.get_status(vehicle_id)
             except PSANoDataError:
@@ -371,6 +575,32 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 self.planner.block(now, err.retry_after)
             LOGGER.debug("%s not fetched: %s", getattr(call, "__name__", "data"), err)
             return None
+
+
+def _level_age(known: VehicleData, now: float) -> float | None:
+    """Seconds since the car sent its battery level; None when it never did."""
+    energy = known.status.electric if known.status is not None else None
+    if energy is None or energy.updated_at is None:
+        return None
+    return now - energy.updated_at.timestamp()
+
+
+def _aux_level(known: VehicleData) -> float | None:
+    battery = known.status.battery if known.status is not None else None
+    return battery.state if battery is not None else None
+
+
+def _unreachable_at(remote: RemoteManager, vin: str) -> float | None:
+    """When the car last answered 901 (being woken by the servers) or 300 (no answer)."""
+    record = remote.last_result(vin)
+    if record is None or (record.code not in ("901", "300") and record.outcome != "asleep"):
+        return None
+    return record.at.timestamp()
+
+
+def push_issue_id(entry_id: str) -> str:
+    """The repair issue of an entry whose push events stopped for long."""
+    return f"{ISSUE_PUSH_DOWN}_{entry_id}"
 
 
 def _issue_id(entry: ConfigEntry) -> str:

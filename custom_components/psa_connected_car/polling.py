@@ -4,21 +4,26 @@ The coordinator ticks every minute, but a tick only sends the requests that are 
 that is charging, moving, running or that changed lately is polled at the active interval, a
 parked one at the parked interval. The vehicle list, the alerts and the maintenance are
 fetched far less often. A rate limit stops every request until its deadline; a failing car
-backs off; when every car fails (an outage) one is still tried at each tick.
+backs off; when every car fails (an outage) one is still tried at each tick. While the cars'
+push events are alive (the caller says so) a parked car waits longer: an event tells us when
+it changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from .api.derived import is_active
 from .api.models import VehicleStatus
+from .api.remote.commands import WAKE_UP_LIMIT, WAKE_UP_WINDOW
 from .const import (
     ACTIVE_WINDOW,
     ALERTS_INTERVAL,
+    AUX_BATTERY_LOW,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
+    PUSH_PARKED_INTERVAL,
     VEHICLES_INTERVAL,
 )
 
@@ -67,21 +72,47 @@ class PollPlanner:
         self.next_vehicles = 0.0
         self.last_vehicles: float | None = None
         self.blocked_until = 0.0
+        self.push_alive = False
         self._timers: dict[str, _Timers] = {}
 
     def _timer(self, vin: str) -> _Timers:
         return self._timers.setdefault(vin, _Timers())
 
     def _interval(self, timers: _Timers) -> float:
-        return self.active_interval if timers.active else self.parked_interval
+        if timers.active:
+            return self.active_interval
+        return self.effective_parked_interval
+
+    @property
+    def effective_parked_interval(self) -> float:
+        """The parked interval, relaxed to an hour (never shortened) while push is alive."""
+        if self.push_alive:
+            return max(self.parked_interval, PUSH_PARKED_INTERVAL)
+        return self.parked_interval
+
+    def set_push(self, now: float, alive: bool) -> None:
+        """Push events alive or not. Going down brings the normal cadence back at once.
+
+        A car planned an hour ahead under push then waits no longer than the parked
+        interval from now; coming up only relaxes the polls planned from then on.
+        """
+        if alive == self.push_alive:
+            return
+        self.push_alive = alive
+        if not alive:
+            self._pull_in(now)
+
+    def _pull_in(self, now: float) -> None:
+        """No vehicle waits longer than its interval from ``now`` (failing ones back off)."""
+        for timers in self._timers.values():
+            if not timers.failures:
+                timers.status = min(timers.status, now + self._interval(timers))
 
     def set_intervals(self, now: float, active: float, parked: float) -> None:
         """New intervals from the options; a vehicle never waits longer than the new one."""
         self.active_interval = active
         self.parked_interval = parked
-        for timers in self._timers.values():
-            if not timers.failures:
-                timers.status = min(timers.status, now + self._interval(timers))
+        self._pull_in(now)
 
     # Rate limit: no request at all before the deadline.
     def blocked(self, now: float) -> bool:
@@ -147,6 +178,21 @@ class PollPlanner:
         timers.active = is_active(new) or recent
         timers.status = now + self._interval(timers)
 
+    def event_seen(self, vin: str, now: float, new: VehicleStatus | None) -> None:
+        """A push event updated the car: once it shows the car active, poll it actively.
+
+        Only pulls the next poll in, never pushes it back: an event carries no SoC, mileage
+        or position, which the polls still fetch. An event that changed a parked car's doors
+        does not open the ten-minute active window of a polled change: the next change comes
+        by event too.
+        """
+        timers = self._timer(vin)
+        if timers.active or not is_active(new):
+            return
+        timers.active = True
+        if not timers.failures:
+            timers.status = min(timers.status, now + self.active_interval)
+
     def status_failed(self, vin: str, now: float) -> None:
         """Back off: active interval, doubled on each failure, at most the parked interval."""
         timers = self._timer(vin)
@@ -194,6 +240,8 @@ class PollPlanner:
         return {
             "active_interval": self.active_interval,
             "parked_interval": self.parked_interval,
+            "push_alive": self.push_alive,
+            "effective_parked_interval": self.effective_parked_interval,
             "blocked_for": max(0.0, round(self.blocked_until - now, 1)),
             "vehicle_list_in": round(self.next_vehicles - now, 1),
             "vehicles": [
@@ -207,3 +255,52 @@ class PollPlanner:
                 for timers in self._timers.values()
             ],
         }
+
+
+@dataclass(slots=True)
+class WakePlanner:
+    """When a charging car may be woken so that its battery level stays fresh. Pure.
+
+    The caller knows the car is charging; this decides on the data's age, the 12 V battery,
+    the car's last answer and the wake-ups already sent (at most one an ``interval``, and
+    the commander's budget of ``limit`` per ``window`` per car, which a manual wake-up
+    shares: the commander still enforces it).
+    """
+
+    interval: float
+    limit: int = WAKE_UP_LIMIT
+    window: float = WAKE_UP_WINDOW
+    _sent: dict[str, list[float]] = field(default_factory=dict)
+
+    def refusal(
+        self,
+        vin: str,
+        now: float,
+        *,
+        data_age: float | None,
+        aux_level: float | None,
+        unreachable_at: float | None,
+    ) -> str | None:
+        """None when a wake-up may go now, else the reason it may not.
+
+        ``data_age``: seconds since the car sent its battery level (None: never);
+        ``aux_level``: the 12 V battery's state in % (None: not reported, no objection);
+        ``unreachable_at``: when the car last answered 901/300.
+        """
+        if data_age is not None and data_age < self.interval:
+            return "fresh"
+        if aux_level is not None and aux_level < AUX_BATTERY_LOW:
+            return "aux_battery_low"
+        if unreachable_at is not None and now - unreachable_at < self.interval:
+            return "unreachable"
+        sent = [when for when in self._sent.get(vin, ()) if now - when < self.window]
+        self._sent[vin] = sent
+        if sent and now - sent[-1] < self.interval:
+            return "interval"
+        if len(sent) >= self.limit:
+            return "budget"
+        return None
+
+    def woken(self, vin: str, now: float) -> None:
+        """A wake-up was sent to this car."""
+        self._sent.setdefault(vin, []).append(now)

@@ -39,7 +39,7 @@ from .api.remote.models import (
 from .api.remote.mqtt import RemoteConnection
 from .api.remote.otp import InWeboClient
 from .api.remote.tokens import RemoteTokenManager
-from .const import DOMAIN, LOGGER, get_endpoints
+from .const import DOMAIN, LOGGER, PUSH_QUIET_LIMIT, get_endpoints
 from .remote_store import RemoteStore
 
 if TYPE_CHECKING:
@@ -328,6 +328,12 @@ class RemoteManager:
         self._pending: set[tuple[str, str]] = set()
         self._last: dict[str, CommandRecord] = {}
         self._listeners: list[CALLBACK_TYPE] = []
+        # Push state, on the coordinator's clock (seconds): since when the connection is up
+        # (None: down), the last message of any kind, and each car's last event.
+        self.connected_since: float | None = None
+        self.last_message_at: float | None = None
+        self.last_event_at: dict[str, float] = {}
+        self.quiet_limit: float = PUSH_QUIET_LIMIT  # shorter in tests
 
     # --- life cycle -----------------------------------------------------------------------
 
@@ -368,11 +374,29 @@ class RemoteManager:
         """How the car's last command went (since the entry was loaded)."""
         return self._last.get(vin)
 
+    def push_alive(self, now: float) -> bool:
+        """Whether the cars' push events can be relied on to tell us of a change.
+
+        Connected and subscribed, and either a message came within ``quiet_limit`` (a day) or
+        the connection is younger than that (a fresh one has had no time to hear anything).
+        """
+        since = self.connected_since
+        if not self.connected or since is None:
+            return False
+        last = self.last_message_at
+        recent = last is not None and now - last < self.quiet_limit
+        return recent or now - since < self.quiet_limit
+
     def diagnostics(self) -> dict[str, Any]:
         """What support needs to see, without a secret: no token, PIN, OTP state or code."""
         token = self.pairing.token
+        now = self.coordinator.now()
         return {
             "connected": self.connected,
+            "push_alive": self.push_alive(now),
+            "connected_since": _iso(self.connected_since),
+            "last_message_at": _iso(self.last_message_at),
+            "last_event_at": _iso(max(self.last_event_at.values(), default=None)),
             "mqtt_token": None
             if token is None
             else {"expires_at": token.expires_at, "minted_at": token.minted_at},
@@ -383,6 +407,7 @@ class RemoteManager:
                     "unsupported": sorted(self._unsupported.get(vin, ())),
                     "pending": sorted(cmd for car, cmd in self._pending if car == vin),
                     "last_command": None if vin not in self._last else asdict(self._last[vin]),
+                    "last_event_at": _iso(self.last_event_at.get(vin)),
                 }
                 for vin in sorted(self.coordinator.data or {})
             ],
@@ -496,7 +521,16 @@ class RemoteManager:
 
     @callback
     def handle_message(self, topic: str, payload: Any) -> None:
-        """A message of the broker: the commander reads the replies."""
+        """A broker message: a car's event goes to the coordinator, a reply to the commander."""
+        from .api.remote.events import event_vin  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
+
+        now = self.coordinator.now()
+        self.last_message_at = now
+        vin = event_vin(topic)
+        if vin is not None:
+            self.last_event_at[vin] = now
+            self.coordinator.async_handle_event(payload)
+            return
         if self._parts is not None:
             self._parts.commander.handle_message(topic, payload)
 
@@ -504,7 +538,10 @@ class RemoteManager:
     def handle_connection(self, connected: bool) -> None:
         """The connection went up or down: entities follow; being in again clears the issue."""
         if connected:
+            self.connected_since = self.coordinator.now()
             ir.async_delete_issue(self.hass, DOMAIN, remote_issue_id(self.entry.entry_id))
+        else:
+            self.connected_since = None
         self._notify()
 
     @callback
@@ -552,6 +589,13 @@ class RemoteManager:
             translation_key=ISSUE_REMOTE_AUTH,
             translation_placeholders={"title": self.entry.title},
         )
+
+
+def _iso(timestamp: float | None) -> str | None:
+    """A time of the coordinator's clock (UTC seconds) for diagnostics."""
+    if timestamp is None:
+        return None
+    return datetime.fromtimestamp(timestamp, dt_util.UTC).isoformat()
 
 
 def _command_error(reason: str, code: str | None = None) -> HomeAssistantError:

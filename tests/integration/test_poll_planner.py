@@ -8,14 +8,16 @@ from itertools import pairwise
 from custom_components.psa_connected_car.api.models import VehicleStatus
 from custom_components.psa_connected_car.const import (
     ALERTS_INTERVAL,
+    AUX_BATTERY_LOW,
     DEFAULT_ACTIVE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
+    PUSH_PARKED_INTERVAL,
     TICK_INTERVAL,
     VEHICLES_INTERVAL,
 )
-from custom_components.psa_connected_car.polling import PollPlanner
+from custom_components.psa_connected_car.polling import PollPlanner, WakePlanner
 
 from .common import (
     VIN_1,
@@ -196,3 +198,141 @@ def test_a_charging_car_is_refreshed_at_least_every_two_minutes() -> None:
             previous = charging
     gaps = {later - earlier for earlier, later in pairwise(fetched)}
     assert max(gaps) <= 120
+
+
+# Push events alive: the caller says so, the planner relaxes the parked cadence only.
+def test_push_relaxes_the_parked_interval_only() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.status_done(VIN_2, 0, None, make_status(charging="InProgress"))
+    assert plan.effective_parked_interval == PUSH_PARKED_INTERVAL
+    assert not plan.status_due(VIN_1, PUSH_PARKED_INTERVAL - TICK_INTERVAL)
+    assert plan.status_due(VIN_1, PUSH_PARKED_INTERVAL)
+    # An active car keeps its cadence.
+    assert plan.status_due(VIN_2, DEFAULT_ACTIVE_INTERVAL)
+
+
+def test_push_never_shortens_a_longer_parked_interval() -> None:
+    plan = PollPlanner(DEFAULT_ACTIVE_INTERVAL, 2 * PUSH_PARKED_INTERVAL)
+    plan.set_push(0, True)
+    assert plan.effective_parked_interval == 2 * PUSH_PARKED_INTERVAL
+
+
+def test_push_going_down_brings_the_parked_interval_back_at_once() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.set_push(100, False)
+    assert plan.effective_parked_interval == DEFAULT_PARKED_INTERVAL
+    assert not plan.status_due(VIN_1, 100 + DEFAULT_PARKED_INTERVAL - TICK_INTERVAL)
+    assert plan.status_due(VIN_1, 100 + DEFAULT_PARKED_INTERVAL)
+
+
+def test_push_coming_up_keeps_the_poll_already_planned() -> None:
+    plan = planner()
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.set_push(100, True)
+    assert plan.status_due(VIN_1, DEFAULT_PARKED_INTERVAL)
+    plan.status_done(VIN_1, DEFAULT_PARKED_INTERVAL, make_status(), make_status())
+    assert not plan.status_due(VIN_1, 2 * DEFAULT_PARKED_INTERVAL)
+
+
+def test_a_failing_car_keeps_backing_off_when_push_goes_down() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_2, 0, None, make_status())
+    for now in (0, 60, 180):
+        plan.status_failed(VIN_1, now)
+    plan.set_push(200, False)
+    assert not plan.status_due(VIN_1, 200)
+
+
+def test_an_event_showing_the_car_active_brings_the_active_cadence() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status())
+    plan.event_seen(VIN_1, 100, make_status())  # doors, say: still parked
+    assert not plan.is_vehicle_active(VIN_1)
+    assert not plan.status_due(VIN_1, 100 + DEFAULT_ACTIVE_INTERVAL)
+    plan.event_seen(VIN_1, 200, make_status(charging="InProgress"))
+    assert plan.is_vehicle_active(VIN_1)
+    assert plan.status_due(VIN_1, 200 + DEFAULT_ACTIVE_INTERVAL)
+    # Never pushed back by a later event.
+    plan.event_seen(VIN_1, 230, make_status(charging="InProgress"))
+    assert plan.status_due(VIN_1, 200 + DEFAULT_ACTIVE_INTERVAL)
+
+
+def test_push_in_the_diagnostics_view() -> None:
+    plan = planner()
+    assert plan.as_dict(0)["push_alive"] is False
+    plan.set_push(0, True)
+    view = plan.as_dict(0)
+    assert view["push_alive"] is True
+    assert view["effective_parked_interval"] == PUSH_PARKED_INTERVAL
+
+
+def _requests_per_day_with_push(status: VehicleStatus) -> dict[str, int]:
+    plan = planner()
+    plan.set_push(0, True)
+    return _requests_per_day(plan, {VIN_1: status})
+
+
+def test_a_parked_car_with_push_costs_under_100_requests_a_day() -> None:
+    counts = _requests_per_day_with_push(make_status())
+    assert counts == {"vehicles": 24, "status": 24, "maintenance": 4, "alerts": 24}
+    assert sum(counts.values()) < 100
+
+
+def test_a_charging_car_with_push_keeps_its_cadence() -> None:
+    counts = _requests_per_day_with_push(make_status(charging="InProgress"))
+    assert counts["status"] == DAY // DEFAULT_ACTIVE_INTERVAL
+
+
+# The charge wake-up option: budget and refusals.
+WAKE = 15 * 60.0
+
+
+def _refusal(plan: WakePlanner, now: float, **known: float | None) -> str | None:
+    values: dict[str, float | None] = {"data_age": WAKE, "aux_level": None, "unreachable_at": None}
+    values.update(known)
+    return plan.refusal(
+        VIN_1,
+        now,
+        data_age=values["data_age"],
+        aux_level=values["aux_level"],
+        unreachable_at=values["unreachable_at"],
+    )
+
+
+def test_wake_only_when_the_data_is_old() -> None:
+    plan = WakePlanner(WAKE)
+    assert _refusal(plan, 0, data_age=WAKE - 1) == "fresh"
+    assert _refusal(plan, 0, data_age=WAKE) is None
+    assert _refusal(plan, 0, data_age=None) is None  # never sent a level: worth a wake-up
+
+
+def test_wake_at_most_once_an_interval() -> None:
+    plan = WakePlanner(WAKE)
+    plan.woken(VIN_1, 0)
+    assert _refusal(plan, WAKE - 1) == "interval"
+    assert _refusal(plan, WAKE) is None
+    assert plan.refusal(VIN_2, 1, data_age=WAKE, aux_level=None, unreachable_at=None) is None
+
+
+def test_wake_within_the_budget() -> None:
+    plan = WakePlanner(60.0)  # an interval short enough for the budget to matter
+    for now in range(0, 6 * 60, 60):
+        assert _refusal(plan, now) is None
+        plan.woken(VIN_1, now)
+    assert _refusal(plan, 6 * 60) == "budget"
+    # The oldest wake-up leaves the 20-minute window.
+    assert _refusal(plan, 20 * 60) is None
+
+
+def test_no_wake_with_a_low_12v_battery_or_right_after_901_or_300() -> None:
+    plan = WakePlanner(WAKE)
+    assert _refusal(plan, 0, aux_level=AUX_BATTERY_LOW - 1) == "aux_battery_low"
+    assert _refusal(plan, 0, aux_level=AUX_BATTERY_LOW) is None
+    assert _refusal(plan, 100, unreachable_at=50) == "unreachable"
+    assert _refusal(plan, 50 + WAKE, unreachable_at=50) is None
