@@ -39,6 +39,7 @@ from .api.exceptions import (
 )
 from .api.models import Vehicle, VehicleData, VehicleStatus
 from .api.parsers import merge_status
+from .api.remote.events import apply_event, parse_event
 from .compat import UPDATE_FAILED_TAKES_RETRY_AFTER
 from .const import (
     AUTH_METHOD_PASSWORD,
@@ -180,8 +181,6 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         are never written: when they moved, or charging or the plug changed, the car's
         status is fetched shortly (``event_fetch_delay``; one fetch for a burst).
         """
-        from .api.remote.events import parse_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
-
         event = parse_event(payload)
         if event is None or not self.data or event.vin not in self.data:
             return
@@ -210,8 +209,6 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
         ``fetch``: plan the status fetch the event asks for (not when applied again).
         """
-        from .api.remote.events import apply_event  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
-
         known = data.get(event.vin)
         if known is None:
             return False

@@ -28,6 +28,7 @@ from .api.exceptions import PSACommandError, PSAError, PSARateLimitError, PSARem
 from .api.models import Vehicle, VehicleData
 from .api.remote.account import PSARemoteApi
 from .api.remote.commands import RemoteCommander
+from .api.remote.events import event_vin
 from .api.remote.models import (
     SERVICES,
     CommandProgress,
@@ -522,8 +523,6 @@ class RemoteManager:
     @callback
     def handle_message(self, topic: str, payload: Any) -> None:
         """A broker message: a car's event goes to the coordinator, a reply to the commander."""
-        from .api.remote.events import event_vin  # type: ignore[import-not-found, unused-ignore]  # noqa: PLC0415 - imported here until api/remote/events lands
-
         now = self.coordinator.now()
         self.last_message_at = now
         vin = event_vin(topic)

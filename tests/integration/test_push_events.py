@@ -13,9 +13,7 @@ import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-import importlib
 import logging
-import sys
 from types import ModuleType
 from typing import Any
 
@@ -27,6 +25,10 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.psa_connected_car import (
+    coordinator as coordinator_module,
+    remote as remote_module_for_events,
+)
 from custom_components.psa_connected_car.api.exceptions import PSACommandError
 from custom_components.psa_connected_car.api.models import (
     AuxBattery,
@@ -123,8 +125,11 @@ def _fake_module() -> ModuleType:
 
 @pytest.fixture(name="fake_events")
 def fake_events_fixture(monkeypatch: pytest.MonkeyPatch) -> None:
-    """``api.remote.events`` is the fake, whether or not the library's module is there."""
-    monkeypatch.setitem(sys.modules, EVENTS_MODULE, _fake_module())
+    """The events functions the coordinator and the manager call are the fake's."""
+    fake = _fake_module()
+    monkeypatch.setattr(coordinator_module, "parse_event", fake.parse_event)
+    monkeypatch.setattr(coordinator_module, "apply_event", fake.apply_event)
+    monkeypatch.setattr(remote_module_for_events, "event_vin", fake.event_vin)
 
 
 @pytest.fixture(name="remote")
@@ -514,18 +519,6 @@ async def test_push_in_the_diagnostics(
 # --- the library's own fields, to the entities -------------------------------------------------
 
 
-def _library_present() -> bool:
-    try:
-        importlib.import_module(EVENTS_MODULE)
-    except ImportError:
-        return False
-    return True
-
-
-needs_library = pytest.mark.skipif(
-    not _library_present(), reason="api/remote/events (evlib) not merged yet"
-)
-
 EVENT_AT = T0 + timedelta(minutes=5)
 
 
@@ -581,7 +574,6 @@ def entity_state(hass: HomeAssistant, domain: str, key: str) -> str:
     return states_by_key(hass, VIN_1, domain)[key].state
 
 
-@needs_library
 @pytest.mark.parametrize(
     ("changes", "domain", "key", "before", "after"),
     [
@@ -637,7 +629,6 @@ async def test_each_event_field_to_its_entity(
     assert entity_state(hass, domain, key) == after
 
 
-@needs_library
 async def test_the_idle_quirks_change_nothing(
     hass: HomeAssistant,
     mock_psa: MockPSA,
@@ -655,7 +646,6 @@ async def test_the_idle_quirks_change_nothing(
     assert mock_psa.status_calls() == 2  # and no fetch asked: nothing moved
 
 
-@needs_library
 async def test_an_event_soc_is_never_written_but_fetched(
     hass: HomeAssistant,
     mock_psa: MockPSA,
@@ -672,7 +662,6 @@ async def test_an_event_soc_is_never_written_but_fetched(
     assert entity_state(hass, "sensor", "battery_level") == "66.0"
 
 
-@needs_library
 async def test_a_late_snapshot_after_a_newer_one_changes_nothing(
     hass: HomeAssistant, remote: Remote, library: MockConfigEntry
 ) -> None:
