@@ -40,6 +40,7 @@ from homeassistant.core import callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     CountrySelector,
     CountrySelectorConfig,
     NumberSelector,
@@ -82,11 +83,15 @@ from .const import (
     ACTIVE_INTERVAL_RANGE,
     AUTH_METHOD_CODE,
     AUTH_METHOD_PASSWORD,
+    CHARGE_WAKE_INTERVAL_RANGE,
     CONF_ACTIVE_INTERVAL,
     CONF_AUTH_METHOD,
     CONF_BRAND,
+    CONF_CHARGE_WAKE,
+    CONF_CHARGE_WAKE_INTERVAL,
     CONF_PARKED_INTERVAL,
     DEFAULT_ACTIVE_INTERVAL,
+    DEFAULT_CHARGE_WAKE_INTERVAL,
     DEFAULT_PARKED_INTERVAL,
     DOMAIN,
     LOGGER,
@@ -157,6 +162,9 @@ SECRET_SELECTOR = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD
 # selector's own error ("Value 5.0 is too small") does not say what is allowed.
 SECONDS_SELECTOR = NumberSelector(
     NumberSelectorConfig(step=10, unit_of_measurement="s", mode=NumberSelectorMode.BOX)
+)
+MINUTES_SELECTOR = NumberSelector(
+    NumberSelectorConfig(step=5, unit_of_measurement="min", mode=NumberSelectorMode.BOX)
 )
 
 BRAND_SCHEMA = vol.Schema(
@@ -543,21 +551,38 @@ class PSAOptionsFlow(OptionsFlowBase):
                 errors[CONF_ACTIVE_INTERVAL] = "active_interval_out_of_range"
             if not PARKED_INTERVAL_RANGE[0] <= parked <= PARKED_INTERVAL_RANGE[1]:
                 errors[CONF_PARKED_INTERVAL] = "parked_interval_out_of_range"
+            wake = bool(user_input.get(CONF_CHARGE_WAKE, False))
+            wake_interval = float(
+                user_input.get(CONF_CHARGE_WAKE_INTERVAL, DEFAULT_CHARGE_WAKE_INTERVAL)
+            )
+            low, high = CHARGE_WAKE_INTERVAL_RANGE
+            if not low <= wake_interval <= high:
+                errors[CONF_CHARGE_WAKE_INTERVAL] = "charge_wake_interval_out_of_range"
             if not errors and active > parked:
                 errors["base"] = "active_above_parked"
             if not errors:
                 return self.async_create_entry(
-                    data={CONF_ACTIVE_INTERVAL: int(active), CONF_PARKED_INTERVAL: int(parked)}
+                    data={
+                        CONF_ACTIVE_INTERVAL: int(active),
+                        CONF_PARKED_INTERVAL: int(parked),
+                        CONF_CHARGE_WAKE: wake,
+                        CONF_CHARGE_WAKE_INTERVAL: int(wake_interval),
+                    }
                 )
         schema = vol.Schema(
             {
                 vol.Required(CONF_ACTIVE_INTERVAL): SECONDS_SELECTOR,
                 vol.Required(CONF_PARKED_INTERVAL): SECONDS_SELECTOR,
+                # Off by default: each wake-up costs the 12 V battery (the text says how much).
+                vol.Optional(CONF_CHARGE_WAKE): BooleanSelector(),
+                vol.Optional(CONF_CHARGE_WAKE_INTERVAL): MINUTES_SELECTOR,
             }
         )
         suggested = {
             CONF_ACTIVE_INTERVAL: DEFAULT_ACTIVE_INTERVAL,
             CONF_PARKED_INTERVAL: DEFAULT_PARKED_INTERVAL,
+            CONF_CHARGE_WAKE: False,
+            CONF_CHARGE_WAKE_INTERVAL: DEFAULT_CHARGE_WAKE_INTERVAL,
             **self.config_entry.options,
             **(user_input or {}),
         }
@@ -570,6 +595,8 @@ class PSAOptionsFlow(OptionsFlowBase):
                 "active_max": str(ACTIVE_INTERVAL_RANGE[1]),
                 "parked_min": str(PARKED_INTERVAL_RANGE[0]),
                 "parked_max": str(PARKED_INTERVAL_RANGE[1]),
+                "wake_min": str(CHARGE_WAKE_INTERVAL_RANGE[0]),
+                "wake_max": str(CHARGE_WAKE_INTERVAL_RANGE[1]),
             },
         )
 

@@ -635,7 +635,12 @@ async def test_options_flow(hass: HomeAssistant) -> None:
         result["flow_id"], {CONF_ACTIVE_INTERVAL: 120, CONF_PARKED_INTERVAL: 1800}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_ACTIVE_INTERVAL: 120, CONF_PARKED_INTERVAL: 1800}
+    assert entry.options == {
+        CONF_ACTIVE_INTERVAL: 120,
+        CONF_PARKED_INTERVAL: 1800,
+        "charge_wake": False,  # off unless asked for: it costs the 12 V battery
+        "charge_wake_interval": 15,
+    }
     result = await open_polling(hass, entry)
     assert suggested(result, CONF_PARKED_INTERVAL) == 1800
 
@@ -666,6 +671,8 @@ async def test_options_bounds_name_the_range(
         "active_min": "30",
         "active_max": "600",
         "parked_min": "60",
+        "wake_min": "15",
+        "wake_max": "120",
         "parked_max": "3600",
     }
     assert result["description_placeholders"] == placeholders
@@ -678,7 +685,30 @@ async def test_options_bounds_name_the_range(
         result["flow_id"], {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 3600}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY  # the limits themselves are allowed
-    assert entry.options == {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 3600}
+    assert entry.options[CONF_ACTIVE_INTERVAL] == 30
+    assert entry.options[CONF_PARKED_INTERVAL] == 3600
+
+
+@pytest.mark.parametrize("minutes", [10, 125, float("nan")])
+async def test_the_charging_wake_up_interval_names_its_range(
+    hass: HomeAssistant, minutes: float
+) -> None:
+    """Keep the battery level fresh while charging: its interval is 15 to 120 minutes."""
+    entry = create_entry()
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    result = await open_polling(hass, entry)
+    values = {CONF_ACTIVE_INTERVAL: 60, CONF_PARKED_INTERVAL: 600, "charge_wake": True}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**values, "charge_wake_interval": minutes}
+    )
+    assert result["errors"] == {"charge_wake_interval": "charge_wake_interval_out_of_range"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**values, "charge_wake_interval": 30}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options["charge_wake"] is True
+    assert entry.options["charge_wake_interval"] == 30
 
 
 async def test_options_refuse_what_is_not_a_number(hass: HomeAssistant) -> None:

@@ -256,7 +256,12 @@ async def test_polling_still_saves_the_intervals_and_reloads(
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert loaded.options == {CONF_ACTIVE_INTERVAL: 30, CONF_PARKED_INTERVAL: 120}
+    assert loaded.options == {
+        CONF_ACTIVE_INTERVAL: 30,
+        CONF_PARKED_INTERVAL: 120,
+        "charge_wake": False,
+        "charge_wake_interval": 15,
+    }
     assert loaded.runtime_data.planner.active_interval == 30
     if not OPTIONS_NEED_LISTENER:  # 2025.8+: the options flow manager reloads the entry
         assert loaded.runtime_data is not before

@@ -248,6 +248,8 @@ async def test_options_out_of_range_name_the_range(
         "active_min": "30",
         "active_max": "600",
         "parked_min": "60",
+        "wake_min": "15",
+        "wake_max": "120",
         "parked_max": "3600",
     }
 
