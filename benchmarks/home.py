@@ -8,6 +8,7 @@ moving the clock, so a simulated day takes seconds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -214,3 +215,18 @@ async def tick(sim: SimulatorControl, clock: Clock, seconds: float = 60.0) -> No
     """Move both clocks: the integration's and the simulator's."""
     clock.offset += seconds
     await sim.advance(seconds)
+
+
+def count_by_vehicle(coordinator: PSADataUpdateCoordinator, counts: Counter[str]) -> None:
+    """Client side: count each API request by the car its path names (else the account)."""
+    client = coordinator.client
+    original = client._request
+    ids = {data.vehicle.id: vin for vin, data in coordinator.data.items()}
+
+    async def counted(path: str, *args: Any, **kwargs: Any) -> Any:
+        parts = path.split("/")
+        vin = ids.get(parts[3]) if len(parts) > 3 else None
+        counts[vin or "account"] += 1
+        return await original(path, *args, **kwargs)
+
+    client._request = counted  # type: ignore[method-assign]

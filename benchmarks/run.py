@@ -36,8 +36,17 @@ from psa_simulator import (
 )
 from psa_simulator.testing import SimulatorControl
 
-from . import commands
-from .home import Account, Clock, add_entry, coordinator_of, entity_ids, home_assistant, tick
+from . import commands, push
+from .home import (
+    Account,
+    Clock,
+    add_entry,
+    coordinator_of,
+    count_by_vehicle,
+    entity_ids,
+    home_assistant,
+    tick,
+)
 from .report import GOALS, Table, goal, ms, ratio, timed, verdict
 from .scenario import FLEET, fleet
 from .simulator import api_requests, run_simulator, token_requests
@@ -161,21 +170,6 @@ async def memory_figures(count: int) -> Table:
 
 
 # A simulated day ---------------------------------------------------------------------------
-
-
-def count_by_vehicle(coordinator: PSADataUpdateCoordinator, counts: Counter[str]) -> None:
-    """Client side: count each API request by the car its path names (else the account)."""
-    client = coordinator.client
-    original = client._request
-    ids = {data.vehicle.id: vin for vin, data in coordinator.data.items()}
-
-    async def counted(path: str, *args: Any, **kwargs: Any) -> Any:
-        parts = path.split("/")
-        vin = ids.get(parts[3]) if len(parts) > 3 else None
-        counts[vin or "account"] += 1
-        return await original(path, *args, **kwargs)
-
-    client._request = counted  # type: ignore[method-assign]
 
 
 def charging(coordinator: PSADataUpdateCoordinator, vin: str) -> bool:
@@ -364,6 +358,9 @@ async def main(args: argparse.Namespace) -> str:
     tables.append(await commands.command_figures(args.quick))
     tables.append(await commands.reconnect_figures(args.quick))
     tables.append(await commands.day_figures(DEMO, args.quick))
+    tables += list(await push.day_figures(DEMO, minutes=DAY // 4 if args.quick else DAY))
+    tables.append(await push.delay_figures(DEMO, 5 if args.quick else 20))
+    tables.append(await push.soc_figures(DEMO, 60 if args.quick else 240))
     memory = await memory_figures(counts[-1])
     memory.add(
         "peak resident set size of this process (whole run)",
