@@ -40,7 +40,13 @@ from .report import Table, goal, ms
 from .simulator import mqtt_token_requests, run_simulator, token_requests
 
 DAY = 24 * 60  # one-minute cycles
-KINDS = ("parked", "charging", "driving")
+KINDS = ("parked", "charging", "driving", "waiting")
+LABELS = {
+    "parked": "parked (the thermal car, all day)",
+    "charging": "charging (BEV, PHEV)",
+    "driving": "driving (BEV, PHEV)",
+    "waiting": "standing between a charge and a drive (BEV, PHEV)",
+}
 GOALS = {"parked": 100, "charging": 400}
 WAKE_OPTIONS = {"charge_wake": True, "charge_wake_interval": 15}
 
@@ -128,6 +134,8 @@ async def cycle(  # noqa: PLR0917 - one simulated minute and what it needs
     await hass.async_block_till_done()
     for vin in coordinator.data:
         kind = kind_of(coordinator, vin)
+        if vin != THERMIC_VIN and kind == "parked":
+            kind = "waiting"  # the plug-in cars' idle spells, apart from a car parked all day
         day.minutes[kind] += 1
         day.requests[kind] += counts[vin] - before[vin]
 
@@ -175,7 +183,7 @@ async def day_figures(account: Account, *, minutes: int = DAY) -> tuple[Table, T
     """The demo account for a day polled only, then a day paired with push events."""
     table = Table(
         "REST requests per car per simulated day: push events on vs polling only",
-        ["car doing this all day", "polling only", "push on", "goal (push on)"],
+        ["a car doing this all day", "polling only", "push on", "goal (push on)"],
     )
     extra = Table("Push events over the same day", ["what", "value", "goal"])
     polled, polled_totals, _, _ = await one_day(account, push=False, minutes=minutes)
@@ -189,7 +197,7 @@ async def day_figures(account: Account, *, minutes: int = DAY) -> tuple[Table, T
             ok = after < limit
             cell = f"< {limit} ({'met' if ok else '**not met**'})"
             goal(f"{kind} car with push on: under {limit} REST requests a day", f"{after:.0f}", ok)
-        table.add(kind, _count(before), _count(after), cell)
+        table.add(LABELS[kind], _count(before), _count(after), cell)
     late = [age for age in ages if age > 60]
     worst = max(ages, default=float("nan"))
     shown = f"{len(ages)} of {sent} sent, slowest {worst:.0f} s of simulator time"
@@ -203,7 +211,9 @@ async def day_figures(account: Account, *, minutes: int = DAY) -> tuple[Table, T
     )
     mqtt = scaled(pushed_totals["mqtt"], minutes)
     extra.add(
-        "MQTT token refreshes keeping the connection authorised, per day", f"{mqtt:.0f}", "rare"
+        "MQTT token requests keeping the connection authorised, per day",
+        f"{mqtt:.0f}",
+        "as few as the broker allows",
     )
     extra.add(
         "account login token requests per day (polling only / push on)",
@@ -226,8 +236,12 @@ def _notes(table: Table, polled: DayCount, pushed: DayCount) -> None:
         "3 h on an 8 h cycle, a PHEV driving 1 h and charging 1 h 45 min every 3 h), one day "
         "of 1,440 one-minute cycles polled only, then one paired (remote commands on, so push "
         "events on). Each car's REST requests (client side: status, maintenance, alerts) are "
-        "counted by what the car was doing in that minute, scaled to a day of that alone, "
-        "plus the account's own requests (the vehicle list) for a car alone on an account. "
+        "counted by what the car was doing in that minute (by the data shown), scaled to a "
+        "day of that alone, plus the account's own requests (the vehicle list) for a car "
+        "alone on an account. 'Parked' is the thermal car, parked all day. A charging or "
+        "driving car is active for the poll plan: it keeps the active interval (60 s) with "
+        "push on, as the product intends (push only relaxes the parked interval), hence the "
+        "charging goal is missed. "
         f"Car-minutes per kind (polling only / push on): {minutes}.",
         "The simulator's cars look for a change every second of real time; here the clock "
         "jumps a minute per cycle, so the benchmark runs that check (`check_events()`) each "
@@ -350,6 +364,8 @@ async def soc_figures(account: Account, minutes: int) -> Table:
         "The demo BEV from the start of its 4 h charge, its status frozen there "
         "(`serve_snapshot_ago(vin, 0)`): a car that stops uploading while it charges, until "
         "something wakes it. The age is the one the coordinator sees (now minus the battery "
-        "level's time) after each one-minute cycle while the data shows it charging."
+        "level's time) after each one-minute cycle while the data shows it charging. A "
+        "wake-up makes the simulator's frozen snapshot carry the wake-up's time (its level "
+        "value stays where it froze): the figure is the age, not the level's accuracy."
     )
     return table

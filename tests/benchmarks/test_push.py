@@ -29,7 +29,7 @@ def goals(socket_enabled: None) -> Iterator[list[list[str]]]:
 
 async def test_day_push_against_polling(goals: list[list[str]]) -> None:
     table, extra = await push.day_figures(DEMO, minutes=10)
-    assert [row[0] for row in table.rows] == list(push.KINDS)
+    assert [row[0] for row in table.rows] == [push.LABELS[kind] for kind in push.KINDS]
     parked = table.rows[0]
     assert parked[1] != "-"  # the thermal car is parked all along
     assert parked[2] != "-"
