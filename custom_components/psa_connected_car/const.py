@@ -43,6 +43,11 @@ DEFAULT_RATE_LIMIT_WAIT: Final = 300  # when a 429 gives no Retry-After
 # position, the SoC that events report late). An hour brings a parked car to 24 status + 24
 # list + 24 alerts + 4 maintenance = 76 requests a day, under the goal of 100.
 PUSH_PARKED_INTERVAL: Final = 3600
+# While push is alive a car that charges (and is not driven) is polled every 5 minutes at most
+# often: the car sends an event at each charge step (start, stop, end, progress), each of which
+# asks for a prompt status fetch, so a shorter poll mostly re-reads the same lagging level.
+# 288 status + 24 list + 24 alerts + 4 maintenance = 340 requests a day, under the goal of 400.
+PUSH_CHARGING_INTERVAL: Final = 300
 # Push counts as alive while the connection is up and either a message came or the
 # connection is this recent. A car in use sends events several times a day; a day of silence
 # on a healthy connection is how a car that stopped sending events shows (psacc#665), and then

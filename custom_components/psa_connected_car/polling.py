@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-from .api.derived import is_active
+from .api.derived import driving, is_active
 from .api.models import VehicleStatus
 from .api.remote.commands import WAKE_UP_LIMIT, WAKE_UP_WINDOW
 from .const import (
@@ -23,6 +23,7 @@ from .const import (
     AUX_BATTERY_LOW,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
+    PUSH_CHARGING_INTERVAL,
     PUSH_PARKED_INTERVAL,
     VEHICLES_INTERVAL,
 )
@@ -59,7 +60,15 @@ class _Timers:
     alerts: float = 0.0
     last_change: float | None = None
     active: bool = False
+    charging_only: bool = False  # charging, not driven: push events tell its changes
     failures: int = 0
+
+
+def _charging_only(status: VehicleStatus | None) -> bool:
+    """Charging and not being driven (a plug-in hybrid can do both)."""
+    if status is None or status.electric is None or status.electric.charging is None:
+        return False
+    return status.electric.charging.status == "InProgress" and not driving(status)
 
 
 class PollPlanner:
@@ -79,6 +88,8 @@ class PollPlanner:
         return self._timers.setdefault(vin, _Timers())
 
     def _interval(self, timers: _Timers) -> float:
+        if timers.active and timers.charging_only and self.push_alive:
+            return max(self.active_interval, PUSH_CHARGING_INTERVAL)
         if timers.active:
             return self.active_interval
         return self.effective_parked_interval
@@ -176,6 +187,7 @@ class PollPlanner:
             timers.last_change = now
         recent = timers.last_change is not None and now - timers.last_change < ACTIVE_WINDOW
         timers.active = is_active(new) or recent
+        timers.charging_only = _charging_only(new)
         timers.status = now + self._interval(timers)
 
     def event_seen(self, vin: str, now: float, new: VehicleStatus | None) -> None:

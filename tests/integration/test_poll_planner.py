@@ -13,6 +13,7 @@ from custom_components.psa_connected_car.const import (
     DEFAULT_PARKED_INTERVAL,
     DEFAULT_RATE_LIMIT_WAIT,
     MAINTENANCE_INTERVAL,
+    PUSH_CHARGING_INTERVAL,
     PUSH_PARKED_INTERVAL,
     TICK_INTERVAL,
     VEHICLES_INTERVAL,
@@ -205,12 +206,27 @@ def test_push_relaxes_the_parked_interval_only() -> None:
     plan = planner()
     plan.set_push(0, True)
     plan.status_done(VIN_1, 0, None, make_status())
-    plan.status_done(VIN_2, 0, None, make_status(charging="InProgress"))
+    plan.status_done(VIN_2, 0, None, make_status(moving=True, ignition="Start"))
     assert plan.effective_parked_interval == PUSH_PARKED_INTERVAL
     assert not plan.status_due(VIN_1, PUSH_PARKED_INTERVAL - TICK_INTERVAL)
     assert plan.status_due(VIN_1, PUSH_PARKED_INTERVAL)
-    # An active car keeps its cadence.
+    # A driven car keeps its cadence.
     assert plan.status_due(VIN_2, DEFAULT_ACTIVE_INTERVAL)
+
+
+def test_push_relaxes_a_charging_car_to_five_minutes_but_not_a_driven_one() -> None:
+    plan = planner()
+    plan.set_push(0, True)
+    plan.status_done(VIN_1, 0, None, make_status(charging="InProgress"))
+    plan.status_done(
+        VIN_2, 0, None, make_status(charging="InProgress", moving=True, ignition="Start")
+    )  # a plug-in hybrid charging while driven: its mileage and position move
+    assert not plan.status_due(VIN_1, PUSH_CHARGING_INTERVAL - TICK_INTERVAL)
+    assert plan.status_due(VIN_1, PUSH_CHARGING_INTERVAL)
+    assert plan.status_due(VIN_2, DEFAULT_ACTIVE_INTERVAL)
+    plan.set_push(PUSH_CHARGING_INTERVAL, False)  # push down: the active cadence is back
+    plan.status_done(VIN_1, PUSH_CHARGING_INTERVAL, None, make_status(charging="InProgress"))
+    assert plan.status_due(VIN_1, PUSH_CHARGING_INTERVAL + DEFAULT_ACTIVE_INTERVAL)
 
 
 def test_push_never_shortens_a_longer_parked_interval() -> None:
@@ -284,8 +300,15 @@ def test_a_parked_car_with_push_costs_under_100_requests_a_day() -> None:
     assert sum(counts.values()) < 100
 
 
-def test_a_charging_car_with_push_keeps_its_cadence() -> None:
+def test_a_charging_car_with_push_costs_under_400_requests_a_day() -> None:
+    """Its events tell each charge step (and ask for a fetch): the poll waits 5 minutes."""
     counts = _requests_per_day_with_push(make_status(charging="InProgress"))
+    assert counts["status"] == DAY // PUSH_CHARGING_INTERVAL
+    assert sum(counts.values()) < 400
+
+
+def test_a_charging_car_without_push_keeps_the_active_cadence() -> None:
+    counts = _requests_per_day(planner(), {VIN_1: make_status(charging="InProgress")})
     assert counts["status"] == DAY // DEFAULT_ACTIVE_INTERVAL
 
 
