@@ -238,10 +238,9 @@ def _notes(table: Table, polled: DayCount, pushed: DayCount) -> None:
         "events on). Each car's REST requests (client side: status, maintenance, alerts) are "
         "counted by what the car was doing in that minute (by the data shown), scaled to a "
         "day of that alone, plus the account's own requests (the vehicle list) for a car "
-        "alone on an account. 'Parked' is the thermal car, parked all day. A charging or "
-        "driving car is active for the poll plan: it keeps the active interval (60 s) with "
-        "push on, as the product intends (push only relaxes the parked interval), hence the "
-        "charging goal is missed. "
+        "alone on an account. 'Parked' is the thermal car, parked all day. With push on, a "
+        "parked car is polled hourly and a charging one (not driven) every 5 min; a driven car "
+        "keeps the active interval (60 s). "
         f"Car-minutes per kind (polling only / push on): {minutes}.",
         "The simulator's cars look for a change every second of real time; here the clock "
         "jumps a minute per cycle, so the benchmark runs that check (`check_events()`) each "
