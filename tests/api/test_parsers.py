@@ -47,6 +47,8 @@ from custom_components.psa_connected_car.api.parsers import (
     parse_vehicles_page,
 )
 
+from .fuzzing import json_values, mutate
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 
@@ -540,35 +542,6 @@ def test_real_looking_2023_sample_values():
 
 
 # Fuzzing: any mutation of a real-shaped payload parses without raising.
-
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-def mutate(payload: Any, draw: st.DrawFn) -> Any:
-    """Drop, null, retype or recurse into each field; reorder keys and list items."""
-    if isinstance(payload, dict):
-        result = {}
-        for key, value in payload.items():
-            action = draw(st.sampled_from(["keep", "keep", "drop", "null", "retype", "recurse"]))
-            if action == "drop":
-                continue
-            if action == "null":
-                result[key] = None
-            elif action == "retype":
-                result[key] = draw(json_values)
-            else:
-                result[key] = mutate(value, draw)
-        return dict(draw(st.permutations(list(result.items()))))
-    if isinstance(payload, list):
-        items = [mutate(item, draw) for item in payload]
-        return draw(st.permutations(items)) if items else items
-    return payload
 
 
 ALL_PARSERS = (

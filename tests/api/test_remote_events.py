@@ -40,6 +40,8 @@ from custom_components.psa_connected_car.api.remote import (
 )
 from custom_components.psa_connected_car.api.remote.mqtt import event_topic
 
+from .fuzzing import json_values, mutate
+
 SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples"
 EVENT_SAMPLES = (
     "psacc__mqtt_event_without_precond.json",
@@ -1067,39 +1069,6 @@ def test_a_status_that_rest_parsed_takes_an_event():
 
 
 # Fuzzing: odd payloads -------------------------------------------------------------------
-
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.just(10**400)
-    | st.floats()
-    | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=8) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=24,
-)
-
-
-def mutate(payload: Any, draw: st.DrawFn) -> Any:
-    """Drop, null, retype or recurse into each field."""
-    if isinstance(payload, dict):
-        result = {}
-        for key, value in payload.items():
-            action = draw(st.sampled_from(["keep", "keep", "drop", "null", "retype", "recurse"]))
-            if action == "drop":
-                continue
-            if action == "null":
-                result[key] = None
-            elif action == "retype":
-                result[key] = draw(json_values)
-            else:
-                result[key] = mutate(value, draw)
-        return result
-    if isinstance(payload, list):
-        return [mutate(item, draw) for item in payload]
-    return payload
 
 
 def base_payloads() -> list[Any]:
