@@ -65,7 +65,7 @@ from .remote import charging_now, remote_issue_id
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
     from .api.client import PSAClient
-    from .api.remote.events import VehicleEvent  # type: ignore[import-not-found, unused-ignore]  # until it lands
+    from .api.remote.events import VehicleEvent
     from .remote import RemoteManager
 
 type PSAConfigEntry = ConfigEntry[PSADataUpdateCoordinator]

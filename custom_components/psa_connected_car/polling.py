@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
-from .api.derived import driving, is_active
+from .api.derived import charging_in_progress, driving, is_active
 from .api.models import VehicleStatus
 from .api.remote.commands import WAKE_UP_LIMIT, WAKE_UP_WINDOW
 from .const import (
@@ -66,9 +66,7 @@ class _Timers:
 
 def _charging_only(status: VehicleStatus | None) -> bool:
     """Charging and not being driven (a plug-in hybrid can do both)."""
-    if status is None or status.electric is None or status.electric.charging is None:
-        return False
-    return status.electric.charging.status == "InProgress" and not driving(status)
+    return charging_in_progress(status) and not driving(status)
 
 
 class PollPlanner:

@@ -24,6 +24,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 from homeassistant.util.ssl import get_default_context
 
+from .api.derived import charging_in_progress
 from .api.exceptions import PSACommandError, PSAError, PSARateLimitError, PSARemoteAuthError
 from .api.models import Vehicle, VehicleData
 from .api.remote.account import PSARemoteApi
@@ -89,10 +90,7 @@ DEFAULT_DELAYED_START = time(22, 0)
 
 def charging_now(data: VehicleData | None) -> bool:
     """Whether the car reports a charge in progress."""
-    status = data.status if data is not None else None
-    energy = status.electric if status is not None else None
-    charging = energy.charging if energy is not None else None
-    return charging is not None and charging.status == "InProgress"
+    return charging_in_progress(data.status if data is not None else None)
 
 
 def delayed_start(data: VehicleData | None) -> time | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 import json
 import logging
@@ -91,21 +91,12 @@ PROGRAMS = (
 # --- the status --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class _PreconditioningWithPrograms(Preconditioning):
-    """The block with ``programs`` (the field is being added to the model in parallel)."""
-
-    programs: tuple[PreconditioningProgram, ...] = ()
-
-
 def preconditioning(
     status: str = "Disabled",
     programs: tuple[PreconditioningProgram, ...] = PROGRAMS,
     at: datetime = T0,
 ) -> Preconditioning:
-    if "programs" in {item.name for item in fields(Preconditioning)}:
-        return Preconditioning(updated_at=at, status=status, programs=programs)  # type: ignore[call-arg, unused-ignore]  # until the field lands
-    return _PreconditioningWithPrograms(updated_at=at, status=status, programs=programs)
+    return Preconditioning(updated_at=at, status=status, programs=programs)
 
 
 def car_status(

@@ -70,12 +70,18 @@ def vehicle_energies(data: VehicleData) -> frozenset[EnergyKind]:
     return frozenset(found)
 
 
+def charging_in_progress(status: VehicleStatus | None) -> bool:
+    """Whether the car reports a charge of its traction battery in progress."""
+    energy = status.electric if status is not None else None
+    charging = energy.charging if energy is not None else None
+    return charging is not None and charging.status == "InProgress"
+
+
 def is_active(status: VehicleStatus | None) -> bool:
     """Charging, moving or with the ignition on: worth polling often."""
     if status is None:
         return False
-    charging = status.electric.charging if status.electric is not None else None
-    if charging is not None and charging.status == "InProgress":
+    if charging_in_progress(status):
         return True
     if status.kinetic is not None and status.kinetic.moving:
         return True
