@@ -68,8 +68,11 @@ def kind_of(coordinator: PSADataUpdateCoordinator, vin: str) -> str:
 class EventLog:
     """Every event the coordinator is handed: its age in simulator seconds on arrival."""
 
-    def __init__(self, coordinator: PSADataUpdateCoordinator, clock: Clock) -> None:
+    def __init__(
+        self, coordinator: PSADataUpdateCoordinator, clock: Clock, sent_before: int
+    ) -> None:
         self.ages: list[float] = []
+        self.sent_before = sent_before  # the snapshots the cars made before the log began
         self.arrived = asyncio.Event()
         handle = coordinator.async_handle_event
 
@@ -127,7 +130,8 @@ async def cycle(  # noqa: PLR0917 - one simulated minute and what it needs
     await tick(sim, clock)
     if log is not None:
         await sim.check_events()
-        await log.wait(len(log.ages) + 1, 0.05)  # give the broker a moment
+        # Every snapshot sent so far, delivered before the round (and before the next minute)
+        await log.wait(await sent_so_far(sim) - log.sent_before)
         await hass.async_block_till_done()
         allow_prompt_refresh(entry)
     await coordinator.async_refresh()
@@ -155,14 +159,13 @@ async def one_day(
             coordinator.event_fetch_delay = 0.0
             counts: Counter[str] = Counter()
             count_by_vehicle(coordinator, counts)
-            log = EventLog(coordinator, clock) if push else None
-            sent_before = await sent_so_far(sim) if push else 0
+            log = EventLog(coordinator, clock, await sent_so_far(sim)) if push else None
             await sim.reset_stats()
             day = DayCount()
             for _ in range(minutes):
                 await cycle(sim, clock, hass, entry, log, counts, day)
             if log is not None:
-                sent = await sent_so_far(sim) - sent_before
+                sent = await sent_so_far(sim) - log.sent_before
                 await log.wait(sent)
             else:
                 sent = 0

@@ -190,6 +190,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             self._event_into(self._partial, event, payload, fetch=False)
         data = dict(self.data)
         changed = self._event_into(data, event, payload)
+        self._follow_history(data)
         # Not async_set_updated_data: it restarts the tick timer (a car sending an event
         # every half minute would never be polled again) and cancels a requested refresh.
         self.data = data
@@ -350,7 +351,16 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             self.hass, self.config_entry.entry_id, data, names, self.alert_names
         )
         self._wake_charging_cars(data)
+        self._follow_history(data)
         return data
+
+    def _follow_history(self, data: dict[str, VehicleData]) -> None:
+        """What the cars did, read from the data about to be shown (in place).
+
+        Runs after every round and every push event. The charge history (energy meter,
+        sessions, their events) and the trip history (a drive that ended makes the trips due)
+        each read the new status here; each keeps its own store.
+        """
 
     def _wake_charging_cars(self, data: Mapping[str, VehicleData]) -> None:
         """The option "keep the battery level fresh while charging": wake a car whose level is old.
@@ -520,6 +530,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 data[vin] = VehicleData(vehicle=vehicle, raw=raw)
             elif known.vehicle != vehicle:
                 data[vin] = replace(known, vehicle=vehicle, raw=raw)
+        if self.remote is not None:
+            self.remote.follow_vehicles(by_vin)
         async_sync_devices(
             self.hass,
             self.config_entry.entry_id,

@@ -10,7 +10,7 @@ reauth: the account's own login is fine).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime, time, timedelta
 import ssl
@@ -202,6 +202,9 @@ class Connection(Protocol):
     async def stop(self) -> None:
         """Disconnect for good."""
 
+    def set_vins(self, vins: Iterable[str]) -> None:
+        """Subscribe to the events of these cars only."""
+
 
 class Commander(Protocol):
     """What the manager uses of ``api.remote.RemoteCommander``.
@@ -350,6 +353,11 @@ class RemoteManager:
         if parts is not None:
             await parts.connection.stop()
         self._listeners.clear()
+
+    def follow_vehicles(self, vins: Iterable[str]) -> None:
+        """The account's cars changed: events of a new car are read without a reload."""
+        if self._parts is not None:
+            self._parts.connection.set_vins(vins)
 
     # --- what the entities read -----------------------------------------------------------
 

@@ -49,7 +49,17 @@ from custom_components.psa_connected_car.coordinator import PSADataUpdateCoordin
 from custom_components.psa_connected_car.diagnostics import async_get_config_entry_diagnostics
 from custom_components.psa_connected_car.polling import PollPlanner
 
-from .common import T0, VIN_1, VIN_2, VIN_3, MockPSA, create_entry, make_status, setup_integration
+from .common import (
+    T0,
+    VIN_1,
+    VIN_2,
+    VIN_3,
+    MockPSA,
+    create_entry,
+    make_status,
+    make_vehicle,
+    setup_integration,
+)
 from .entity_helpers import states_by_key
 from .test_remote_entities import FakeStore, Remote, _patch_remote
 
@@ -491,6 +501,24 @@ async def test_a_car_without_events_is_still_polled(
     battery = states_by_key(hass, VIN_2, "sensor")["battery_level"]
     assert float(battery.state) == 55.0
     assert lock_state(hass) == "off"
+
+
+async def test_a_car_added_later_is_subscribed_without_a_reload(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    remote: Remote,
+    loaded: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The vehicle list brings a third car: the connection follows it, and then the car that left."""
+    third = make_vehicle(VIN_3, motorization="Electric")
+    mock_psa.vehicles.append(third)
+    mock_psa.statuses[third.id] = parked()
+    await advance(hass, freezer, 3600)
+    assert remote.connection.vins[-1] == sorted([VIN_1, VIN_2, VIN_3])
+    mock_psa.vehicles.remove(third)
+    await advance(hass, freezer, 3600)
+    assert remote.connection.vins[-1] == sorted([VIN_1, VIN_2])
 
 
 async def test_push_in_the_diagnostics(

@@ -8,7 +8,7 @@ test decides what the car answers; the account is the mocked client of common.py
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 import json
@@ -180,12 +180,16 @@ class FakeConnection:
         self.connected = True
         self.started = 0
         self.stopped = 0
+        self.vins: list[list[str]] = []  # each set_vins call, sorted
 
     async def start(self) -> None:
         self.started += 1
 
     async def stop(self) -> None:
         self.stopped += 1
+
+    def set_vins(self, vins: Iterable[str]) -> None:
+        self.vins.append(sorted(vins))
 
 
 class FakeCommander:

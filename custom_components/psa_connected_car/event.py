@@ -1,0 +1,83 @@
+"""Events of each vehicle: a finished trip, a charge that started, finished or was interrupted.
+
+An event entity does not read the coordinator's data: the coordinator's history trackers
+(``charge_history.py``, ``trip_history.py``) fire each event once, through the dispatcher
+signal of ``event_signal``, when they see it happen. What they remember is stored, so that a
+restart never fires the same trip or charge end again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from homeassistant.components.event import EventEntity, EventEntityDescription
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .api.models import VehicleData
+from .const import DOMAIN
+from .coordinator import PSAConfigEntry
+from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
+
+# Entities only react to signals: no update calls to throttle.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
+    """An event of one vehicle, fired through ``event_signal(entry_id, vin, key)``."""
+
+
+def event_signal(entry_id: str, vin: str, key: str) -> str:
+    """The dispatcher signal of one vehicle's event entity (``key``: its description's)."""
+    return f"{DOMAIN}_{entry_id}_{vin}_{key}_event"
+
+
+@callback
+def async_fire_vehicle_event(
+    hass: HomeAssistant,
+    entry_id: str,
+    vin: str,
+    key: str,
+    event_type: str,
+    attributes: dict[str, Any],
+) -> None:
+    """Fire one event on the vehicle's ``key`` event entity (nothing when it is not there)."""
+    async_dispatcher_send(hass, event_signal(entry_id, vin, key), event_type, attributes)
+
+
+# Filled by the history trackers' descriptions (charging, trip).
+EVENTS: tuple[PSAEventEntityDescription, ...] = ()
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: PSAConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the event entities of every vehicle, and of vehicles that appear later."""
+    async_add_vehicle_entities(entry, async_add_entities, EVENTS, PSAEventEntity)
+
+
+class PSAEventEntity(PSAEntity, EventEntity):
+    """One vehicle's event: its state is the time of the last one, its type and data attributes."""
+
+    entity_description: PSAEventEntityDescription
+
+    async def async_added_to_hass(self) -> None:
+        """Listen to the vehicle's signal for this event."""
+        await super().async_added_to_hass()
+        signal = event_signal(
+            self.coordinator.config_entry.entry_id, self.vin, self.entity_description.key
+        )
+        self.async_on_remove(async_dispatcher_connect(self.hass, signal, self._handle_event))
+
+    @callback
+    def _handle_event(self, event_type: str, attributes: dict[str, Any]) -> None:
+        self._trigger_event(event_type, attributes)
+        self.async_write_ha_state()
+
+    def _update_state(self, data: VehicleData | None) -> None:
+        """Nothing to read: an event's state is set when it fires."""
