@@ -2,7 +2,7 @@
 
 An event entity does not read the coordinator's data: the coordinator's history trackers
 (``charge_history.py``, ``trip_history.py``) fire each event once, through the dispatcher
-signal of ``event_signal``, when they see it happen. What they remember is stored, so that a
+signal of ``signals.event_signal``, when they see it happen. What they remember is stored, so that a
 restart never fires the same trip or charge end again.
 """
 
@@ -13,13 +13,13 @@ from typing import Any
 
 from homeassistant.components.event import EventEntity, EventEntityDescription
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.dispatcher import async_dispatcher_connect, async_dispatcher_send
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .api.models import VehicleData
-from .const import DOMAIN
 from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
+from .signals import event_signal
 
 # Entities only react to signals: no update calls to throttle.
 PARALLEL_UPDATES = 0
@@ -28,24 +28,6 @@ PARALLEL_UPDATES = 0
 @dataclass(frozen=True, kw_only=True)
 class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
     """An event of one vehicle, fired through ``event_signal(entry_id, vin, key)``."""
-
-
-def event_signal(entry_id: str, vin: str, key: str) -> str:
-    """The dispatcher signal of one vehicle's event entity (``key``: its description's)."""
-    return f"{DOMAIN}_{entry_id}_{vin}_{key}_event"
-
-
-@callback
-def async_fire_vehicle_event(
-    hass: HomeAssistant,
-    entry_id: str,
-    vin: str,
-    key: str,
-    event_type: str,
-    attributes: dict[str, Any],
-) -> None:
-    """Fire one event on the vehicle's ``key`` event entity (nothing when it is not there)."""
-    async_dispatcher_send(hass, event_signal(entry_id, vin, key), event_type, attributes)
 
 
 # Filled by the history trackers' descriptions (charging, trip).
