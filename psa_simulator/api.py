@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import astuple, dataclass
 import hashlib
 import hmac
 import math
@@ -15,6 +16,7 @@ from aiohttp import web
 from .const import API_PREFIX, GEO_JSON, HAL_JSON
 from .responses import bad_request, gateway_unauthorized, hal, not_found
 from .state import STATE, SimulatorState
+from .trips import FilterError, TripFilter, filter_query
 from .vehicles import PayloadContext, SimVehicle
 
 MAX_PAGE_SIZE = 60
@@ -57,49 +59,67 @@ def guarded(handler: Handler) -> Handler:
 # --- pagination ------------------------------------------------------------------------
 
 
-def _page_token(key: str, page: int, size: int) -> str:
-    """Opaque to clients; a hash prefix plus the page and size it stands for."""
-    raw = f"{key}:{page}:{size}"
+def _page_token(key: str, page: int, size: int, query: str = "") -> str:
+    """Opaque to clients; a hash prefix plus the page, size and filters it stands for."""
+    raw = f"{key}:{page}:{size}" + (f":{query}" if query else "")
     prefix = hashlib.sha256(raw.encode()).hexdigest()[:32]
     return prefix + base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _read_page_token(token: str, key: str) -> tuple[int, int] | None:
+def _read_page_token(token: str, key: str) -> PageRequest | None:
     try:
         padded = token[32:] + "=" * (-len(token[32:]) % 4)
-        name, page, size = base64.urlsafe_b64decode(padded.encode()).decode().split(":")
-        parsed = int(page), int(size)
+        parts = base64.urlsafe_b64decode(padded.encode()).decode().split(":", 3)
+        name, page, size = parts[:3]
+        wanted = PageRequest(int(page), int(size), parts[3] if len(parts) == 4 else "")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         return None
-    if name != key or token != _page_token(key, *parsed) or parsed[0] < 1:
+    if name != key or token != _page_token(key, *astuple(wanted)) or wanted.page < 1:
         return None
-    if not 1 <= parsed[1] <= MAX_PAGE_SIZE:
+    if not 1 <= wanted.size <= MAX_PAGE_SIZE:
         return None
-    return parsed
+    return wanted
 
 
-def paginate(
-    request: web.Request, items: Sequence[Any], key: str, path: str
-) -> dict[str, Any] | web.Response:
-    """A HAL collection page (``pageSize`` 1..60, default 60; ``pageToken`` from the links)."""
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page a request wants, of which size, and the filters the list was asked with."""
+
+    page: int
+    size: int
+    query: str = ""
+
+
+def page_request(request: web.Request, key: str, query: str = "") -> PageRequest | web.Response:
+    """The page asked for: from ``pageToken`` (which carries size and filters) or page 1.
+
+    ``query`` is the request's own filters, used on the first page; with a token the token's
+    filters win, as the token is all a client following ``_links`` sends.
+    """
     if (token := request.query.get("pageToken")) is not None:
         parsed = _read_page_token(token, key)
         if parsed is None:
             return bad_request("Invalid pageToken")
-        page, size = parsed
-    else:
-        page = 1
-        try:
-            size = int(request.query.get("pageSize", MAX_PAGE_SIZE))
-        except ValueError:
-            size = 0
-        if not 1 <= size <= MAX_PAGE_SIZE:
-            return bad_request(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
+        return parsed
+    try:
+        size = int(request.query.get("pageSize", MAX_PAGE_SIZE))
+    except ValueError:
+        size = 0
+    if not 1 <= size <= MAX_PAGE_SIZE:
+        return bad_request(f"pageSize must be between 1 and {MAX_PAGE_SIZE}")
+    return PageRequest(1, size, query)
+
+
+def page_body(
+    request: web.Request, items: Sequence[Any], key: str, path: str, wanted: PageRequest
+) -> dict[str, Any]:
+    """A HAL collection page: ``_links`` (self, first, last, next, prev), counts, items."""
+    page, size = wanted.page, wanted.size
     total_pages = math.ceil(len(items) / size)
     base = f"{api_base(request)}{path}"
 
     def href(number: int) -> dict[str, str]:
-        return {"href": f"{base}?pageToken={_page_token(key, number, size)}"}
+        return {"href": f"{base}?pageToken={_page_token(key, number, size, wanted.query)}"}
 
     links = {"self": href(page), "first": href(1), "last": href(max(total_pages, 1))}
     if page < total_pages:
@@ -113,6 +133,31 @@ def paginate(
         "currentPage": page,
         "_embedded": {key: list(items[(page - 1) * size : page * size])},
     }
+
+
+def paginate(
+    request: web.Request, items: Sequence[Any], key: str, path: str
+) -> dict[str, Any] | web.Response:
+    """A HAL collection page (``pageSize`` 1..60, default 60; ``pageToken`` from the links)."""
+    wanted = page_request(request, key)
+    if isinstance(wanted, web.Response):
+        return wanted
+    return page_body(request, items, key, path, wanted)
+
+
+def _trips_page(request: web.Request, trips: list[Any], path: str) -> web.Response:
+    """``/trips``: filtered (``trips.py``), oldest first as given; none left -> 404 40400."""
+    wanted = page_request(request, "trips", filter_query(request.query.items()))
+    if isinstance(wanted, web.Response):
+        return wanted
+    try:
+        chosen = TripFilter.parse(wanted.query)
+    except FilterError as err:
+        return bad_request(str(err))
+    kept = [trip for trip in trips if chosen.matches(trip)]
+    if not kept:
+        return not_found("trips")
+    return hal(page_body(request, kept, "trips", path, wanted))
 
 
 # --- handlers --------------------------------------------------------------------------
@@ -176,8 +221,10 @@ def vehicle_endpoint(endpoint: str) -> Handler:
         payload = found.payload(endpoint, ctx)
         if payload is None:
             return not_found(endpoint)
+        path = f"/user/vehicles/{found.id}/{endpoint}"
+        if endpoint == "trips" and isinstance(payload, list):
+            return _trips_page(request, payload, path)
         if isinstance(payload, list):
-            path = f"/user/vehicles/{found.id}/{endpoint}"
             page = paginate(request, payload, endpoint, path)
             if isinstance(page, web.Response):
                 return page

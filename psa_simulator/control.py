@@ -45,6 +45,7 @@ def _vehicle_summary(state: SimulatorState, request: web.Request) -> list[dict[s
             "motorization": vehicle.fields.get("motorization"),
             "living": bool(vehicle.generators),
             "status_overridden": vehicle.status_override is not None,
+            "trips_overridden": vehicle.trips_override is not None,
             "status_drop": sorted(vehicle.status_drop),
             "status_set": sorted(vehicle.status_set),
             "no_data": sorted(vehicle.no_data),
@@ -204,17 +205,20 @@ def _no_data(state: SimulatorState, body: dict[str, Any], request: web.Request) 
     return {"vin": _vin(request), "no_data": sorted(state.vehicle(_vin(request)).no_data)}
 
 
-async def _replace_status(request: web.Request) -> web.StreamResponse:
-    """``PUT .../status``: the body (any JSON) becomes the status served verbatim."""
-    state = request.app[STATE]
-    try:
-        payload = json.loads(await request.read())
-        state.set_status(_vin(request), payload)
-    except ValueError:
-        return json_response({"error": "the body must be JSON"}, status=400)
-    except KeyError:
-        return json_response({"error": f"unknown vehicle {_vin(request)}"}, status=404)
-    return json_response({"ok": True})
+def _replace(setter: Callable[[SimulatorState, str, Any], None]) -> Handler:
+    """``PUT .../status`` or ``.../trips``: the body (any JSON) is served from now on."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        state = request.app[STATE]
+        try:
+            setter(state, _vin(request), json.loads(await request.read()))
+        except ValueError:
+            return json_response({"error": "the body must be JSON"}, status=400)
+        except KeyError:
+            return json_response({"error": f"unknown vehicle {_vin(request)}"}, status=404)
+        return json_response({"ok": True})
+
+    return handle
 
 
 async def _picture(request: web.Request) -> web.StreamResponse:
@@ -265,7 +269,8 @@ def add_routes(app: web.Application) -> None:
     r.add_delete(v, action(ok(lambda s, vin: s.remove_vehicle(vin))))
     r.add_post(f"{v}/id", action(_change_id))
     r.add_get(f"{v}/status", action(_current_status))
-    r.add_put(f"{v}/status", _replace_status)
+    r.add_put(f"{v}/status", _replace(SimulatorState.set_status))
+    r.add_put(f"{v}/trips", _replace(SimulatorState.set_trips))
     r.add_patch(f"{v}/status", action(_patch_status))
     r.add_post(f"{v}/snapshot", action(_snapshot))
     r.add_post(f"{v}/no_data", action(_no_data))

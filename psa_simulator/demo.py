@@ -12,6 +12,7 @@ timestamps are the current minute.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 import hashlib
 import math
@@ -120,6 +121,11 @@ BEV_CAPACITY_WH = 46592
 BEV_ROUTE = Route(lon=2.35222, lat=48.85661, alt=35.0, radius_km=BEV_LOOP_KM / (2 * math.pi))
 
 
+def bev_speed(phase: float) -> float:
+    """Speed (km/h) shown at this point of the BEV's drive."""
+    return round(90.0 + 10.0 * math.sin(phase / 300.0), 1)
+
+
 def bev_state(now: float) -> CarState:
     """The charging BEV at the last snapshot before ``now``."""
     at = snapshot(now)
@@ -147,7 +153,7 @@ def bev_state(now: float) -> CarState:
         alt=BEV_ROUTE.alt,
         heading=heading,
         moving=driving,
-        speed=round(90.0 + 10.0 * math.sin(phase / 300.0), 1) if driving else 0.0,
+        speed=bev_speed(phase) if driving else 0.0,
         ignition="Start" if driving else "Stop",
         ignition_since=EPOCH + cycle * BEV_PERIOD + (BEV_FINISHED_END if driving else 0.0),
         mileage=round(base_mileage + distance, 1),
@@ -173,9 +179,16 @@ PHEV_CHARGE_END = 2.75 * HOUR
 PHEV_LOOP_KM = 45.0
 PHEV_EV_KM = 30.0  # the battery goes 80 -> 20 % over the first 30 km
 PHEV_ROUTE = Route(lon=4.83570, lat=45.76400, alt=170.0, radius_km=PHEV_LOOP_KM / (4 * math.pi))
+PHEV_CAPACITY_WH = 13000  # usable; 80 -> 20 % is 7.8 kWh over the electric 30 km
 PHEV_TANK_L = 43.0
 PHEV_FUEL_PCT_PER_CYCLE = 2.0
-PHEV_FUEL_CL_PER_CYCLE = 90.0
+# The lifetime counter moves by what the level drop burnt: 2 % of 43 L = 86 cL a drive.
+PHEV_FUEL_CL_PER_CYCLE = PHEV_FUEL_PCT_PER_CYCLE * PHEV_TANK_L
+
+
+def phev_speed(phase: float) -> float:
+    """Speed (km/h) shown at this point of the PHEV's drive."""
+    return round(max(5.0, 45.0 + 20.0 * math.sin(phase / 95.0)), 1)
 
 
 def phev_state(now: float) -> CarState:
@@ -207,7 +220,7 @@ def phev_state(now: float) -> CarState:
         alt=PHEV_ROUTE.alt,
         heading=heading,
         moving=driving,
-        speed=round(max(5.0, 45.0 + 20.0 * math.sin(phase / 95.0)), 1) if driving else 0.0,
+        speed=phev_speed(phase) if driving else 0.0,
         ignition="Start" if driving else "Stop",
         ignition_since=EPOCH + cycle * PHEV_PERIOD + (0.0 if driving else PHEV_DRIVE_END),
         mileage=round(41000.0 + (cycle % 2000) * PHEV_LOOP_KM + distance, 1),
@@ -219,6 +232,7 @@ def phev_state(now: float) -> CarState:
             status=charge[0],
             remaining=charge[1],
             rate=charge[2],
+            capacity_wh=PHEV_CAPACITY_WH,
             health={"capacity": 95, "resistance": 15},
         ),
         fuel=Fuel(
@@ -486,59 +500,131 @@ def thermic_alerts(ctx: PayloadContext) -> list[dict[str, Any]]:
     ]
 
 
-def phev_trips(ctx: PayloadContext) -> list[dict[str, Any]]:
-    """The PHEV's last five finished drives, oldest first."""
-    cycle, phase = cycle_of(snapshot(ctx.now), PHEV_PERIOD)
-    last = cycle if phase >= PHEV_DRIVE_END else cycle - 1
+# --- Trips: each finished drive, as the server lists it ----------------------------------
+
+TRIP_HISTORY = 10 * DAY  # trips created in the last 10 days are listed
+TRIP_CREATED_AFTER = 120.0  # the server makes a trip a couple of minutes after the stop
+
+
+@dataclass(frozen=True, slots=True)
+class DemoDrive:
+    """How one car's drives repeat: where they sit in its cycle and what they cost."""
+
+    vin: str
+    period: float
+    start: float  # seconds into the cycle
+    stop: float
+    distance: float  # km
+    max_speed: float  # km/h, the highest speed the status showed during the drive
+    capacity_wh: float | None = None
+    tank_l: float | None = None
+
+
+def _max_speed(speed: Callable[[float], float], start: float, stop: float) -> float:
+    return max(speed(phase) for phase in range(int(start), int(stop), int(SNAPSHOT_STEP)))
+
+
+BEV_DRIVE = DemoDrive(
+    vin=BEV_VIN,
+    period=BEV_PERIOD,
+    start=BEV_FINISHED_END,
+    stop=BEV_PERIOD,  # home at the start of the next cycle, plugged in at 20 %
+    distance=BEV_LOOP_KM,
+    max_speed=_max_speed(bev_speed, BEV_FINISHED_END, BEV_PERIOD),
+    capacity_wh=BEV_CAPACITY_WH,
+)
+PHEV_DRIVE = DemoDrive(
+    vin=PHEV_VIN,
+    period=PHEV_PERIOD,
+    start=0.0,
+    stop=PHEV_DRIVE_END,
+    distance=PHEV_LOOP_KM,
+    max_speed=_max_speed(phev_speed, 0.0, PHEV_DRIVE_END),
+    capacity_wh=PHEV_CAPACITY_WH,
+    tank_l=PHEV_TANK_L,
+)
+
+
+def demo_trips(
+    drive: DemoDrive, state_at: Callable[[float], CarState], ctx: PayloadContext
+) -> list[dict[str, Any]]:
+    """The trips the server made in the ``TRIP_HISTORY`` before ``ctx.now``, oldest first.
+
+    A trip exists from its ``createdAt`` on (a couple of minutes after the stop), so the newest
+    drive shows up a little after the ignition went off; the count stays the same.
+    """
+    offset = ctx.now - EPOCH - drive.stop - TRIP_CREATED_AFTER
+    last = math.floor(offset / drive.period)
+    first = math.floor((offset - TRIP_HISTORY) / drive.period) + 1
     own = f"{ctx.api_base}/user/vehicles/{ctx.vehicle_id}"
-    return [_phev_trip(index, own) for index in range(last - 4, last + 1)]
+    return [_trip(drive, index, state_at, own) for index in range(first, last + 1)]
 
 
-def _phev_trip(index: int, own: str) -> dict[str, Any]:
-    start = EPOCH + index * PHEV_PERIOD
-    stop = start + PHEV_DRIVE_END
-    begin, end = phev_state(start), phev_state(stop - 1)
-    trip_id = hashlib.sha256(f"{PHEV_VIN}:trip:{index}".encode()).hexdigest()[:24]
-    home = position(begin)
-    fuel_begin = begin.fuel.level if begin.fuel else None
-    fuel_end = end.fuel.level if end.fuel else None
+def _energy_item(kind: str, level: float, autonomy: int) -> dict[str, Any]:
+    sub_type = "ElectricEnergy" if kind == "Electric" else "FossilEnergy"
+    return {"type": kind, "subType": sub_type, "level": level, "autonomy": autonomy}
+
+
+def _trip_energies(
+    drive: DemoDrive, begin: CarState, end: CarState
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Levels before and after, and what the drop cost: Electric in Wh, Fuel in cL (§5.5)."""
+    starts, ends, used = [], [], []
+    pairs: list[tuple[str, Electric | Fuel | None, Electric | Fuel | None, float | None]] = [
+        ("Electric", begin.electric, end.electric, drive.capacity_wh),
+        ("Fuel", begin.fuel, end.fuel, None if drive.tank_l is None else drive.tank_l * 100),
+    ]
+    for kind, before, after, full in pairs:
+        if before is None or after is None or full is None:
+            continue
+        starts.append(_energy_item(kind, before.level, before.autonomy))
+        ends.append(_energy_item(kind, after.level, after.autonomy))
+        consumption = round((before.level - after.level) / 100 * full, 1)
+        used.append(
+            {
+                "type": kind,
+                "subType": starts[-1]["subType"],
+                "consumption": consumption,
+                "avgConsumption": round(consumption / drive.distance * 100, 1),
+            }
+        )
+    return starts, ends, used
+
+
+def _trip(
+    drive: DemoDrive, index: int, state_at: Callable[[float], CarState], own: str
+) -> dict[str, Any]:
+    cycle_start = EPOCH + index * drive.period
+    start, stop = cycle_start + drive.start, cycle_start + drive.stop
+    begin, end = state_at(start), state_at(stop)
+    trip_id = hashlib.sha256(f"{drive.vin}:trip:{index}".encode()).hexdigest()[:24]
+    starts, ends, used = _trip_energies(drive, begin, end)
+    created = iso(stop + TRIP_CREATED_AFTER)
     return {
         "_links": {"self": {"href": f"{own}/trips/{trip_id}"}, "vehicle": {"href": own}},
         "id": trip_id,
-        "createdAt": iso(stop + 120),
-        "updatedAt": iso(stop + 120),
+        "createdAt": created,
+        "updatedAt": created,
         "startedAt": iso(start),
         "stoppedAt": iso(stop),
-        "duration": int(PHEV_DRIVE_END),
-        "distance": PHEV_LOOP_KM,
+        "duration": int(stop - start),
+        "distance": drive.distance,
         "startMileage": begin.mileage,
-        "startPosition": home | {"properties": {"createdAt": iso(start), "type": "Acquire"}},
-        "stopPosition": home | {"properties": {"createdAt": iso(stop), "type": "Acquire"}},
-        "startEnergies": [
-            {"type": "Electric", "subType": "ElectricEnergy", "level": 80.0, "autonomy": 44},
-            {"type": "Fuel", "subType": "FossilEnergy", "level": fuel_begin},
-        ],
-        "endEnergies": [
-            {"type": "Electric", "subType": "ElectricEnergy", "level": 20.0, "autonomy": 11},
-            {"type": "Fuel", "subType": "FossilEnergy", "level": fuel_end},
-        ],
-        "energyConsumptions": [
-            {
-                "type": "Electric",
-                "subType": "ElectricEnergy",
-                "consumption": 7800.0,
-                "avgConsumption": 17333.0,
-            },
-            {
-                "type": "Fuel",
-                "subType": "FossilEnergy",
-                "consumption": PHEV_FUEL_CL_PER_CYCLE,
-                "avgConsumption": 200.0,
-            },
-        ],
-        "kinetic": {"avgSpeed": 12.5, "maxSpeed": 65.0},
+        "startPosition": _trip_position(begin, start),
+        "stopPosition": _trip_position(end, stop),
+        "startEnergies": starts,
+        "endEnergies": ends,
+        "energyConsumptions": used,
+        "kinetic": {
+            "avgSpeed": round(drive.distance * 1000 / (stop - start), 2),  # m/s
+            "maxSpeed": drive.max_speed,  # km/h
+        },
         "done": True,
     }
+
+
+def _trip_position(state: CarState, at: float) -> dict[str, Any]:
+    return position(state) | {"properties": {"createdAt": iso(at), "type": "Acquire"}}
 
 
 def _pictures(vin: str) -> list[str]:
@@ -563,6 +649,7 @@ def demo_vehicles() -> list[SimVehicle]:
                 "lastPosition": lambda ctx: position(bev_state(ctx.now)),
                 "maintenance": lambda ctx: maintenance(ctx, bev_state(ctx.now).mileage, 730, 30000),
                 "alerts": lambda ctx: [],
+                "trips": lambda ctx: demo_trips(BEV_DRIVE, bev_state, ctx),
             },
         ),
         SimVehicle(
@@ -579,7 +666,7 @@ def demo_vehicles() -> list[SimVehicle]:
                 "status": lambda ctx: status(phev_state(ctx.now), "Hybrid", ctx),
                 "lastPosition": lambda ctx: position(phev_state(ctx.now)),
                 "alerts": lambda ctx: [],
-                "trips": phev_trips,
+                "trips": lambda ctx: demo_trips(PHEV_DRIVE, phev_state, ctx),
             },
         ),
         SimVehicle(

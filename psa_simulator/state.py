@@ -412,6 +412,10 @@ class SimulatorState:
         """Serve this status payload verbatim (None: back to the normal source)."""
         self.vehicle(vin).status_override = copy.deepcopy(payload)
 
+    def set_trips(self, vin: str, trips: Any) -> None:
+        """Serve these trips (a list: filtered and paged; None: back to the normal source)."""
+        self.vehicle(vin).trips_override = copy.deepcopy(trips)
+
     def patch_status(
         self, vin: str, *, drop: Iterable[str] = (), set_blocks: Mapping[str, Any] | None = None
     ) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+import json
 import socket
 from typing import Any, TypedDict
 
@@ -271,6 +272,14 @@ class SimulatorControl:
     async def set_status(self, vin: str, payload: Any) -> None:
         """Serve ``payload`` verbatim as the car's status from now on."""
         await self._call("PUT", f"vehicles/{vin}/status", payload)
+
+    async def set_trips(self, vin: str, trips: Any) -> None:
+        """Serve ``trips`` as the car's trips (a list is filtered and paged; None: normal)."""
+        path = f"vehicles/{vin}/trips"
+        # The body is sent as bytes: aiohttp sends no body at all for json=None.
+        status, answer = await self.request("PUT", path, data=json.dumps(trips).encode())
+        if status != 200:
+            raise ControlRequestError("PUT", path, status, answer)
 
     async def patch_status(
         self, vin: str, *, drop: Iterable[str] = (), set_blocks: Mapping[str, Any] | None = None

@@ -127,6 +127,8 @@ class SimVehicle:
     """Put ``<base>/_simulator/pictures/<vin>.png`` first in ``pictures``."""
     id_generation: int = 0
     status_override: Any = None
+    trips_override: Any = None
+    """Served instead of the car's trips (a list is filtered and paged); None: the normal ones."""
     status_drop: set[str] = field(default_factory=set)
     status_set: dict[str, Any] = field(default_factory=dict)
     no_data: set[str] = field(default_factory=set)
@@ -166,6 +168,8 @@ class SimVehicle:
             return None
         if endpoint == "status" and self.status_override is not None:
             data = copy.deepcopy(self.status_override)
+        elif endpoint == "trips" and self.trips_override is not None:
+            data = copy.deepcopy(self.trips_override)
         elif endpoint in self.generators:
             data = self.generators[endpoint](ctx)
         else:
@@ -180,6 +184,7 @@ class SimVehicle:
     def reset_overrides(self) -> None:
         """Forget every status override, patch and no-data flag."""
         self.status_override = None
+        self.trips_override = None
         self.status_drop.clear()
         self.status_set.clear()
         self.no_data.clear()

@@ -153,8 +153,9 @@ def test_phev_trips_follow_the_clock() -> None:
     assert trips[-1]["stoppedAt"] == iso(EPOCH - 2 * HOUR)
     trips = payload(PHEV_VIN, "trips", EPOCH + 1.5 * HOUR)
     assert trips[-1]["stoppedAt"] == iso(EPOCH + HOUR)
-    assert len(trips) == 5
-    assert len({trip["id"] for trip in trips}) == 5
+    assert len(trips) == 80  # the last 10 days, a drive every 3 h
+    assert len({trip["id"] for trip in trips}) == 80
+    assert trips[0]["stoppedAt"] == iso(EPOCH + HOUR - 79 * 3 * HOUR)
 
 
 def test_thermic_car_is_parked() -> None:
