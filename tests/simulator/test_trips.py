@@ -419,3 +419,16 @@ def test_phev_charge_session_runs_to_finished() -> None:
     driving = electric(payload(PHEV_VIN, "status", EPOCH + 3 * HOUR))
     block = driving["extension"]["electric"]["charging"]
     assert (block["status"], block["plugged"]) == ("Disconnected", False)
+
+
+def test_odd_trips_pass_only_when_no_filter_reads_them() -> None:
+    from psa_simulator.trips import TripFilter
+
+    none, since = TripFilter.parse(""), TripFilter.parse("timestamps=2025-01-01T00:00:00Z/")
+    distance = TripFilter.parse("distance=0.1-")
+    for odd in ("not a trip", {"stoppedAt": "yesterday"}, {"stoppedAt": 5}):
+        assert none.matches(odd)
+        assert not since.matches(odd)
+    assert not distance.matches({"distance": True})
+    assert not distance.matches("not a trip")
+    assert since.matches({"stoppedAt": "2025-06-01T00:00:00+02:00"})
