@@ -204,7 +204,9 @@ async def test_token_requests_are_counted_per_grant(
 async def test_concurrent_token_requests_are_visible(
     simulator_factory: SimulatorFactory, session: aiohttp.ClientSession
 ) -> None:
-    sim = await simulator_factory()  # default: each token request waits 10 ms inside
+    # Each token request waits inside long enough that the three overlap even on busy cores
+    # (the default 10 ms did not always).
+    sim = await simulator_factory(SimulatorConfig(token_request_delay=0.5))
     tokens = await password_login(session, sim)
     await asyncio.gather(
         *(post_token(session, sim, refresh(tokens["refresh_token"])) for _ in range(3))
