@@ -510,7 +510,7 @@ async def test_a_car_added_later_is_subscribed_without_a_reload(
     loaded: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """The vehicle list brings a third car: the connection follows it, and then the car that left."""
+    """A third car in the vehicle list is subscribed to; the car that left is dropped."""
     third = make_vehicle(VIN_3, motorization="Electric")
     mock_psa.vehicles.append(third)
     mock_psa.statuses[third.id] = parked()
