@@ -406,7 +406,7 @@ class KeyCollector(ast.NodeVisitor):
     """Collects the translation keys a module uses, by kind.
 
     kinds: exceptions (translation_domain + translation_key), issues (async_create_issue),
-    config/options (errors, aborts and step ids of the flows).
+    config/options/repairs (errors, aborts and step ids of the flows; repairs: the fix flows).
     """
 
     def __init__(
@@ -420,6 +420,7 @@ class KeyCollector(ast.NodeVisitor):
             "issues": set(),
             "config": set(),
             "options": set(),
+            "repairs": set(),
         }
         self.flow = "config"
 
@@ -431,6 +432,8 @@ class KeyCollector(ast.NodeVisitor):
         }
         if any("OptionsFlow" in base for base in bases):
             self.flow = "options"
+        elif any("RepairsFlow" in base for base in bases):
+            self.flow = "repairs"
         elif any("ConfigFlow" in base for base in bases):
             self.flow = "config"
         self.generic_visit(node)
@@ -551,6 +554,19 @@ def test_flow_keys_exist(flow: str, en: dict[str, Any]) -> None:
         kind, key = entry.split(".", 1)
         if key not in section.get(kind, {}):
             missing.append(f"{flow}.{entry}")
+    assert not missing, "\n".join(missing)
+
+
+def test_fix_flow_keys_exist(en: dict[str, Any]) -> None:
+    """Each step and abort of a repair's fix flow is in the fix flow of some issue."""
+    used = used_keys()["repairs"]
+    assert "step.confirm" in used, "the scan found no fix flow: is it still looking at them?"
+    flows = [issue["fix_flow"] for issue in en["issues"].values() if "fix_flow" in issue]
+    missing = []
+    for entry in sorted(used):
+        kind, key = entry.split(".", 1)
+        if not any(key in flow.get(kind, {}) for flow in flows):
+            missing.append(f"repairs.{entry}")
     assert not missing, "\n".join(missing)
 
 

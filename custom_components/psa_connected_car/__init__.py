@@ -10,7 +10,11 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import config_validation as cv, device_registry as dr
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    issue_registry as ir,
+)
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
@@ -22,6 +26,7 @@ from .api.models import TokenSet
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
+from .devices import device_vins, gone_issue_id
 from .remote import async_setup_remote
 from .remote_store import RemoteStore
 from .services import async_setup_services
@@ -99,7 +104,11 @@ async def _async_options_updated(hass: HomeAssistant, entry: PSAConfigEntry) -> 
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
-    """Unload the platforms; the coordinator stops with them, its alert issues go."""
+    """Unload the platforms; the coordinator stops with them, its alert issues go.
+
+    A departed car's issue stays: its device stays too, and the fix works unloaded. The
+    next setup compares the devices with the vehicle list again (devices.py).
+    """
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         # Nothing would clear them until the entry is loaded again (which raises them anew).
@@ -108,11 +117,13 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """The integration is removed: its remote pairing goes, its refresh token is revoked.
+    """The integration is removed: its remote pairing and repair issues go, its token is revoked.
 
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
+    # No issue outlives its entry: refused app credentials, a lost pairing, a departed car.
+    _async_delete_entry_issues(hass, entry.entry_id)
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()
@@ -121,8 +132,23 @@ async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: PSAConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Allow deleting a vehicle's device by hand only once it left the account."""
-    vins = {key for domain, key in device.identifiers if domain == DOMAIN}
+    """Allow deleting a vehicle's device by hand only once it left the account.
+
+    Its repair issue (the other way to remove it) goes with it.
+    """
+    vins = device_vins(device)
     data = getattr(entry, "runtime_data", None)
     current = data.data if data is not None and data.data else {}
-    return not vins & current.keys()
+    if vins & current.keys():
+        return False
+    for vin in vins:
+        ir.async_delete_issue(hass, DOMAIN, gone_issue_id(entry.entry_id, vin))
+    return True
+
+
+def _async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Every repair issue of the entry: each one's id has the entry's id as its second part."""
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and f"_{entry_id}" in issue_id:
+            ir.async_delete_issue(hass, DOMAIN, issue_id)

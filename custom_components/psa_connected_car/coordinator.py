@@ -133,6 +133,9 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self.motorization_names: dict[str, str] = {}
         # The alerts' names in the user's language, for the repair issues.
         self.alert_names: dict[str, str] = {}
+        # How often each car's device was created in this run: a new one means the old one,
+        # and its entities, were removed (entity.async_add_vehicle_entities builds them again).
+        self.device_generation: dict[str, int] = {}
         # Remote commands (remote.py): None unless the entry is paired.
         self.remote: RemoteManager | None = None
         # Cars whose status is wanted at the next round whatever the plan (after a command).
@@ -518,7 +521,12 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._apply_vehicle_list(vehicles, data)
 
     def _apply_vehicle_list(self, vehicles: list[Vehicle], data: dict[str, VehicleData]) -> None:
-        """Follow the account: new VINs get data, gone VINs lose their data and device."""
+        """Follow the account: new VINs get data, gone VINs lose theirs (not their device).
+
+        A gone car's entities turn unavailable; its device stays, with a repair issue that
+        removes it (devices.py). A device created anew (a new car, or one whose device was
+        removed) bumps ``device_generation``: its entities must be built again.
+        """
         by_vin = {vehicle.vin: vehicle for vehicle in vehicles if vehicle.vin}
         for vin in [vin for vin in data if vin not in by_vin]:
             del data[vin]
@@ -532,13 +540,11 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
                 data[vin] = replace(known, vehicle=vehicle, raw=raw)
         if self.remote is not None:
             self.remote.follow_vehicles(by_vin)
-        async_sync_devices(
-            self.hass,
-            self.config_entry.entry_id,
-            self.brand,
-            by_vin,
-            self.motorization_names,
+        created = async_sync_devices(
+            self.hass, self.config_entry, self.brand, by_vin, self.motorization_names
         )
+        for vin in created:
+            self.device_generation[vin] = self.device_generation.get(vin, 0) + 1
 
     async def _async_update_vehicle(self, known: VehicleData, now: float) -> VehicleData:
         """Fetch what is due for one vehicle; errors of the status call propagate."""

@@ -1,11 +1,16 @@
-"""The device of each vehicle: its name, and keeping the registry in step with the account."""
+"""The device of each vehicle: its name, and keeping the registry in step with the account.
+
+A car that leaves the account keeps its device (its entities unavailable) and raises a fixable
+repair issue; the fix (repairs.py) removes the device, the car coming back deletes the issue.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 
 from .api.brands import Brand
 from .api.models import Vehicle
@@ -20,6 +25,8 @@ from .texts import async_load_texts
 # Assistant is set to (``async_load_motorization_names``). One path for both keeps the name and
 # the model in step; a change of language shows after a reload of the entry.
 MOTORIZATION_KEY_PREFIX = "motorization_"
+
+ISSUE_VEHICLE_GONE = "vehicle_gone"
 
 
 async def async_load_motorization_names(hass: HomeAssistant) -> dict[str, str]:
@@ -101,23 +108,109 @@ def device_info(
     )
 
 
+def gone_issue_id(entry_id: str, vin: str) -> str:
+    """The repair issue of a car that left this entry's account but still has its device."""
+    return f"{ISSUE_VEHICLE_GONE}_{entry_id}_{vin}"
+
+
+def device_vins(device: dr.DeviceEntry) -> set[str]:
+    """The VINs a device stands for (our domain's identifiers)."""
+    return {key for domain, key in device.identifiers if domain == DOMAIN}
+
+
+def shown_name(device: dr.DeviceEntry) -> str:
+    """The device's name as the user sees it: theirs, else ours, else the VIN tail."""
+    name = device.name_by_user or device.name
+    return name or next(iter(sorted(device_vins(device))), "")[-6:]
+
+
 def async_sync_devices(
     hass: HomeAssistant,
-    entry_id: str,
+    entry: ConfigEntry,
     brand: Brand,
     vehicles: Mapping[str, Vehicle],
     names: Mapping[str, str] | None = None,
-) -> None:
-    """Keep each device's name and model current; drop the devices of departed cars."""
+) -> set[str]:
+    """Keep each device's name and model current; a departed car's device gets a repair issue.
+
+    Returns the VINs whose device had to be created (new, or removed since): their entities
+    are gone with the old device and must be built again.
+
+    A device of the entry whose VIN is not in ``vehicles`` (the account's list) keeps its
+    entities, which are unavailable, and raises ``vehicle_gone_<entry>_<VIN>``: its fix flow
+    (repairs.py) removes the device; the car coming back deletes it. The comparison is with the
+    device registry, not with the previous data, so a restart (or a car that left while Home
+    Assistant was off) finds the same departed cars at setup: the issue is not persistent, it
+    is raised again at every vehicle list until fixed. Issues of devices that are gone (fixed,
+    or deleted by hand) are deleted here too.
+    """
     registry = dr.async_get(hass)
+    known = {
+        vin
+        for device in dr.async_entries_for_config_entry(registry, entry.entry_id)
+        for vin in device_vins(device)
+    }
     for vehicle in vehicles.values():
         registry.async_get_or_create(
-            config_entry_id=entry_id, **device_info(vehicle, brand, vehicles.values(), names)
+            config_entry_id=entry.entry_id, **device_info(vehicle, brand, vehicles.values(), names)
         )
-    for device in dr.async_entries_for_config_entry(registry, entry_id):
-        vins = {key for domain, key in device.identifiers if domain == DOMAIN}
+    raised: set[str] = set()
+    for device in dr.async_entries_for_config_entry(registry, entry.entry_id):
+        vins = device_vins(device)
         if vins and not vins & vehicles.keys():
-            LOGGER.info("Vehicle left the account; removing device %s", device.name)
-            # The device is ours alone (our domain's identifiers): removing it works on every
-            # version, where taking our entry off it is reported from 2026.8 on.
+            raised.update(_async_raise_gone_issue(hass, entry, device, vins))
+    async_delete_gone_issues(hass, entry.entry_id, keep=raised)
+    return set(vehicles) - known
+
+
+def _async_raise_gone_issue(
+    hass: HomeAssistant, entry: ConfigEntry, device: dr.DeviceEntry, vins: set[str]
+) -> set[str]:
+    """Ask the user whether the device of a departed car goes (one issue per VIN)."""
+    issue_ids: set[str] = set()
+    registry = ir.async_get(hass)
+    for vin in vins:
+        issue_id = gone_issue_id(entry.entry_id, vin)
+        issue_ids.add(issue_id)
+        if registry.async_get_issue(DOMAIN, issue_id) is None:  # once, not every hour
+            LOGGER.info("Vehicle %s left the account; its device stays", shown_name(device))
+        ir.async_create_issue(
+            hass,
+            DOMAIN,
+            issue_id,
+            is_fixable=True,
+            is_persistent=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key=ISSUE_VEHICLE_GONE,
+            translation_placeholders={"vehicle": shown_name(device), "title": entry.title},
+            data={"entry_id": entry.entry_id, "vin": vin},
+        )
+    return issue_ids
+
+
+@callback
+def async_delete_gone_issues(
+    hass: HomeAssistant, entry_id: str, keep: set[str] | None = None
+) -> None:
+    """Delete this entry's departed-car issues, but those in ``keep``."""
+    prefix = f"{ISSUE_VEHICLE_GONE}_{entry_id}_"
+    registry = ir.async_get(hass)
+    for domain, issue_id in list(registry.issues):
+        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in (keep or ()):
+            ir.async_delete_issue(hass, DOMAIN, issue_id)
+
+
+@callback
+def async_remove_vehicle_device(hass: HomeAssistant, entry_id: str, vin: str) -> bool:
+    """Remove the entry's device of ``vin`` (its entities go with it); whether there was one.
+
+    The device is ours alone (our domain's identifiers): removing it works on every version,
+    where taking our entry off it (``remove_config_entry_id``) is reported from 2026.8 on.
+    """
+    registry = dr.async_get(hass)
+    for device in dr.async_entries_for_config_entry(registry, entry_id):
+        if vin in device_vins(device):
+            LOGGER.info("Removing the device of %s, which left the account", shown_name(device))
             registry.async_remove_device(device.id)
+            return True
+    return False

@@ -110,22 +110,25 @@ def async_add_vehicle_entities[D: PSAEntityDescription](
     """Add each vehicle's entities now, and later when a vehicle or a data block appears.
 
     A description is added once per vehicle, as soon as ``wanted`` says so. Entities are never
-    removed here: data that stops coming shows as unknown. A vehicle that leaves the account
-    loses its device and entities (see devices.py), so its entities are forgotten: if it comes
-    back, they are built again.
+    removed here: data that stops coming shows as unknown, and a vehicle that leaves the
+    account keeps its device and entities (unavailable) until the user removes the device
+    (its repair issue, devices.py). So a car that comes back finds its entities still there
+    and is not added twice; only when its device was created anew (``device_generation``: the
+    old one was removed, and its entities with it) are they built again.
     """
     coordinator = entry.runtime_data
     chosen = tuple(descriptions)
-    added: dict[str, set[str]] = {}
+    added: dict[str, tuple[int, set[str]]] = {}  # per VIN: the device's generation, the keys
 
     @callback
     def _add_new() -> None:
-        vehicles = coordinator.data or {}
-        for vin in [vin for vin in added if vin not in vehicles]:
-            del added[vin]
         new: list[Entity] = []
-        for vin, data in vehicles.items():
-            known = added.setdefault(vin, set())
+        for vin, data in (coordinator.data or {}).items():
+            generation = coordinator.device_generation.get(vin, 0)
+            seen, known = added.get(vin, (generation, set()))
+            if seen != generation:  # its device, and so its entities, were removed
+                known = set()
+            added[vin] = (generation, known)
             for description in chosen:
                 if description.key not in known and wanted(description, data):
                     known.add(description.key)

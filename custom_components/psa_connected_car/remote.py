@@ -5,7 +5,8 @@ one paired account, knows which command each car supports, which command is pend
 the last one ended, and turns the library's errors into translated ``HomeAssistantError``s.
 The remote entities (lock, switch, time, button and the last-command sensor) read it and act
 through ``async_command``. A pairing that can no longer log in raises a repair issue (not a
-reauth: the account's own login is fine).
+reauth: the account's own login is fine); it goes once the pairing works again (a token, a
+command's answer, the broker letting us in) or remote commands are turned off.
 """
 
 from __future__ import annotations
@@ -488,6 +489,7 @@ class RemoteManager:
             self._pending.discard((vin, command))
             self._notify()
         self._record(vin, command, "done", result.code)
+        self._clear_auth_issue()  # the car answered: the remote login works
         if result.code in _SUCCESS_CODES:
             self.entry.async_create_task(
                 self.hass,
@@ -544,7 +546,7 @@ class RemoteManager:
         """The connection went up or down: entities follow; being in again clears the issue."""
         if connected:
             self.connected_since = self.coordinator.now()
-            ir.async_delete_issue(self.hass, DOMAIN, remote_issue_id(self.entry.entry_id))
+            self._clear_auth_issue()
         else:
             self.connected_since = None
         self._notify()
@@ -571,11 +573,14 @@ class RemoteManager:
         tokens = self._parts.tokens
         try:
             if refresh:
-                return await tokens.async_force_refresh()
-            return await tokens.async_get_access_token()
+                token = await tokens.async_force_refresh()
+            else:
+                token = await tokens.async_get_access_token()
         except PSARemoteAuthError:
             self.async_raise_auth_issue()
             raise
+        self._clear_auth_issue()  # the pairing logs in (again)
+        return token
 
     @callback
     def async_raise_auth_issue(self) -> None:
@@ -594,6 +599,11 @@ class RemoteManager:
             translation_key=ISSUE_REMOTE_AUTH,
             translation_placeholders={"title": self.entry.title},
         )
+
+    @callback
+    def _clear_auth_issue(self) -> None:
+        """The pairing works: a new one, a token that works again, or the broker let us in."""
+        ir.async_delete_issue(self.hass, DOMAIN, remote_issue_id(self.entry.entry_id))
 
 
 def _iso(timestamp: float | None) -> str | None:

@@ -7,6 +7,7 @@ from unittest.mock import ANY
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.update_coordinator import UpdateFailed
@@ -295,15 +296,26 @@ async def test_vehicles_come_and_go(
     assert entity_registry.async_get_entity_id("image", DOMAIN, picture)
     assert mock_psa.status_calls(new.id) == 1
 
+    entity_id = entity_registry.async_get_entity_id("image", DOMAIN, picture)
+    assert entity_id is not None
+
+    # It leaves: its data goes, its device and entities stay (unavailable), with a repair.
     mock_psa.vehicles.remove(new)
     await advance(hass, freezer, 3600)
     assert VIN_3 not in coordinator.data
-    assert get_device(hass, VIN_3) is None
-    assert not entity_registry.async_get_entity_id("image", DOMAIN, picture)
+    assert get_device(hass, VIN_3) is not None
+    assert entity_registry.async_get_entity_id("image", DOMAIN, picture) == entity_id
+    assert (state := hass.states.get(entity_id)) is not None
+    assert state.state == STATE_UNAVAILABLE
+    issue_id = f"vehicle_gone_{loaded.entry_id}_{VIN_3}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
-    mock_psa.vehicles.append(new)  # it comes back
+    # It comes back: the same entities work again, the repair goes.
+    mock_psa.vehicles.append(new)
     await advance(hass, freezer, 3600)
-    assert entity_registry.async_get_entity_id("image", DOMAIN, picture)
+    assert (state := hass.states.get(entity_id)) is not None
+    assert state.state != STATE_UNAVAILABLE
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_vehicle_id_change_is_followed(

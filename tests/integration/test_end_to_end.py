@@ -10,9 +10,10 @@ from homeassistant.config_entries import (
     SOURCE_RECONFIGURE,
     ConfigEntryState,
 )
+from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers import device_registry as dr, issue_registry as ir
 import pytest
 
 from custom_components.psa_connected_car.const import DOMAIN
@@ -187,7 +188,9 @@ async def test_vehicles_come_and_go(
     await coordinator.async_refresh()
     await hass.async_block_till_done()
     assert leaving.vin not in coordinator.data
-    assert get_device(hass, leaving.vin) is None
+    assert get_device(hass, leaving.vin) is not None  # kept, with a repair (test_repairs.py)
+    issue_id = f"vehicle_gone_{entry.entry_id}_{leaving.vin}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     simulator.state.add_vehicle(leaving)
     coordinator.planner.next_vehicles = 0
@@ -195,10 +198,12 @@ async def test_vehicles_come_and_go(
     await hass.async_block_till_done()
     device = get_device(hass, leaving.vin)
     assert device is not None
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
     assert [
         state.entity_id
         for state in hass.states.async_all()
         if state.attributes.get("friendly_name", "").startswith(device.name or "?")
+        and state.state != STATE_UNAVAILABLE
     ]
 
 

@@ -225,18 +225,19 @@ async def test_stale_devices(
     gone = device_registry.async_get_or_create(
         config_entry_id=mock_config_entry.entry_id, identifiers={(DOMAIN, VIN_3)}
     )
-    # A device the user keeps by hand (no VIN identifier) stays.
     await hass.config_entries.async_setup(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert device_registry.async_get(gone.id) is None
+    # It stays, with its repair (tests/integration/test_repairs.py), until the user removes it.
+    assert device_registry.async_get(gone.id) is not None
+    issue_id = f"vehicle_gone_{mock_config_entry.entry_id}_{VIN_3}"
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is not None
 
     current = get_device(hass, VIN_1)
     assert current is not None
     assert not await async_remove_config_entry_device(hass, mock_config_entry, current)
-    orphan = device_registry.async_get_or_create(
-        config_entry_id=mock_config_entry.entry_id, identifiers={(DOMAIN, VIN_3)}
-    )
-    assert await async_remove_config_entry_device(hass, mock_config_entry, orphan)
+    # Deleting the departed car's device by hand is allowed, and its repair goes.
+    assert await async_remove_config_entry_device(hass, mock_config_entry, gone)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, issue_id) is None
 
 
 async def test_device_names(

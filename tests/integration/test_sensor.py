@@ -13,7 +13,7 @@ from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import STATE_UNKNOWN, Platform
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
@@ -358,7 +358,8 @@ async def test_vehicles_joining_leaving_and_returning(
     mock_psa: MockPSA,
     mock_config_entry: MockConfigEntry,
 ) -> None:
-    """A car added to the account gets its entities; one that leaves and returns, again."""
+    """A car added to the account gets its entities; one that leaves keeps them, unavailable,
+    and they work again when it returns."""
     vin = await setup_vehicle(hass, mock_psa, mock_config_entry, VehicleStatus(updated_at=AT))
     other = make_vehicle(VIN_2, motorization="Thermic")
     fuel = Energy(type="Fuel", updated_at=AT, level=40.0, autonomy=300.0)
@@ -370,7 +371,9 @@ async def test_vehicles_joining_leaving_and_returning(
 
     mock_psa.vehicles = [vehicle for vehicle in mock_psa.vehicles if vehicle.vin != VIN_2]
     await refresh(hass, freezer, mock_config_entry)
-    assert states_by_key(hass, VIN_2, "sensor") == {}
+    left = states_by_key(hass, VIN_2, "sensor")
+    assert left
+    assert {state.state for state in left.values()} == {STATE_UNAVAILABLE}
 
     mock_psa.vehicles = [*mock_psa.vehicles, other]
     await refresh(hass, freezer, mock_config_entry)
