@@ -285,12 +285,27 @@ def install_integration(config_dir: Path) -> None:
 
 
 def install_statistics_helper(config_dir: Path) -> None:
-    """The test-only `e2e_statistics` integration: compiles the recorder's statistics now."""
+    """The test-only `e2e_statistics` integration: compiles the recorder's statistics now.
+
+    Its manifest is written here, not kept in the repository: the hassfest action validates
+    every manifest.json of the checkout (tests/test_repo_validation.py).
+    """
+    target = config_dir / "custom_components" / STATISTICS_HELPER
     shutil.copytree(
         Path(__file__).parent / STATISTICS_HELPER,
-        config_dir / "custom_components" / STATISTICS_HELPER,
+        target,
         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
     )
+    manifest = {
+        "domain": STATISTICS_HELPER,
+        "name": "End-to-end statistics (test only)",
+        "codeowners": [],
+        "dependencies": ["recorder"],
+        "documentation": "https://www.home-assistant.io/integrations/recorder",
+        "iot_class": "calculated",
+        "version": "0.0.1",
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Test only, never shipped: the recorder compiles its statistics now, for the e2e tests.
 
-The e2e harness copies this folder into the configuration of the Home Assistant it starts
+The e2e harness copies this folder, with a manifest it writes (hassfest must not find one in the
+repository), into the configuration of the Home Assistant it starts
 (tests/e2e/harness.py) and nowhere else.
 
 Home Assistant compiles the 5-minute statistics ten seconds after each 5-minute boundary, for
