@@ -30,6 +30,8 @@ DOMAIN = "psa_connected_car"
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 BIN = Path(sys.executable).parent
 HASS = BIN / "hass"
+# A test-only custom integration, copied into the e2e configuration only (never shipped).
+STATISTICS_HELPER = "e2e_statistics"
 
 # The simulator's demo account (docs/ARCHITECTURE.md).
 DEMO = {
@@ -206,11 +208,17 @@ async def start_simulator(
     return simulator
 
 
-def write_config(config_dir: Path, port: int, *, frontend: bool) -> None:
-    """A small configuration: what the tests use, nothing that needs the internet."""
+def write_config(config_dir: Path, port: int, *, frontend: bool, energy: bool = False) -> None:
+    """A small configuration: what the tests use, nothing that needs the internet.
+
+    ``energy``: the recorder, the Energy dashboard's backend and the test-only service that
+    compiles statistics now (`e2e_statistics`, see `install_statistics_helper`).
+    """
     components = ["api:", "config:", "onboarding:"]
     if frontend:
         components += ["frontend:", "history:", "logbook:"]
+    if energy:
+        components += ["recorder:", "energy:", f"{STATISTICS_HELPER}:"]
     lines = [
         "homeassistant:",
         "  name: End-to-end",
@@ -276,6 +284,30 @@ def install_integration(config_dir: Path) -> None:
     )
 
 
+def install_statistics_helper(config_dir: Path) -> None:
+    """The test-only `e2e_statistics` integration: compiles the recorder's statistics now.
+
+    Its manifest is written here, not kept in the repository: the hassfest action validates
+    every manifest.json of the checkout (tests/test_repo_validation.py).
+    """
+    target = config_dir / "custom_components" / STATISTICS_HELPER
+    shutil.copytree(
+        Path(__file__).parent / STATISTICS_HELPER,
+        target,
+        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+    )
+    manifest = {
+        "domain": STATISTICS_HELPER,
+        "name": "End-to-end statistics (test only)",
+        "codeowners": [],
+        "dependencies": ["recorder"],
+        "documentation": "https://www.home-assistant.io/integrations/recorder",
+        "iot_class": "calculated",
+        "version": "0.0.1",
+    }
+    (target / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+
+
 @dataclass
 class HassProcess:
     """A real Home Assistant process: its URL, configuration folder and owner's token."""
@@ -297,10 +329,13 @@ async def start_hass(
     simulator: SimulatorProcess,
     *,
     frontend: bool = False,
+    energy: bool = False,
 ) -> HassProcess:
     port = free_port()
-    write_config(config_dir, port, frontend=frontend)
+    write_config(config_dir, port, frontend=frontend, energy=energy)
     install_integration(config_dir)
+    if energy:
+        install_statistics_helper(config_dir)
     # --skip-pip: a test never installs packages; whatever Home Assistant lacks stays unloaded.
     process = processes.start(
         "hass",
@@ -346,15 +381,57 @@ async def wait_running(session: aiohttp.ClientSession, hass: HassProcess) -> Non
     await wait_for("Home Assistant to be RUNNING", running, hass.process, seconds=90)
 
 
+class WebsocketError(AssertionError):
+    """Home Assistant answered a websocket command with an error."""
+
+
+class HassWebsocket:
+    """One authenticated connection to Home Assistant's websocket API, as the frontend has.
+
+    ``async with HassWebsocket(session, hass) as ws: await ws.command("energy/validate")``;
+    each command waits for its own result (events are not subscribed to, so none arrive).
+    """
+
+    def __init__(self, session: aiohttp.ClientSession, hass: HassProcess) -> None:
+        self.session = session
+        self.hass = hass
+        self.ws: aiohttp.ClientWebSocketResponse | None = None
+        self.last_id = 0
+
+    async def __aenter__(self) -> HassWebsocket:
+        self.ws = ws = await self.session.ws_connect(f"{self.hass.url}/api/websocket")
+        try:
+            assert (await ws.receive_json())["type"] == "auth_required"
+            await ws.send_json({"type": "auth", "access_token": self.hass.token})
+            reply = await ws.receive_json()
+            assert reply["type"] == "auth_ok", reply
+        except BaseException:
+            await ws.close()
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def command(self, command_type: str, **fields: Any) -> Any:
+        """Send one command; its result, or WebsocketError with Home Assistant's error."""
+        assert self.ws is not None, "not connected"
+        self.last_id += 1
+        await self.ws.send_json({"id": self.last_id, "type": command_type, **fields})
+        while True:
+            reply = await self.ws.receive_json()
+            if reply.get("id") == self.last_id and reply.get("type") == "result":
+                break
+        if not reply["success"]:
+            raise WebsocketError(f"{command_type}: {reply['error']}")
+        return reply["result"]
+
+
 async def websocket_command(
     session: aiohttp.ClientSession, hass: HassProcess, command: dict[str, Any]
 ) -> Any:
     """One command over the websocket API (the entity registry has no REST endpoint)."""
-    async with session.ws_connect(f"{hass.url}/api/websocket") as ws:
-        assert (await ws.receive_json())["type"] == "auth_required"
-        await ws.send_json({"type": "auth", "access_token": hass.token})
-        assert (await ws.receive_json())["type"] == "auth_ok"
-        await ws.send_json({"id": 1, **command})
-        reply = await ws.receive_json()
-        assert reply["success"], reply
-        return reply["result"]
+    fields = dict(command)
+    async with HassWebsocket(session, hass) as ws:
+        return await ws.command(fields.pop("type"), **fields)

@@ -108,7 +108,8 @@ async def run_config_flow(
         redirect = await sign_in_on_authorize_page(session, authorize_url)
         result = await send_json(session, "POST", flow, {"code": redirect}, headers=hass.headers)
     assert result["type"] == "create_entry", result
-    return result
+    created: dict[str, Any] = result
+    return created
 
 
 def number(state: dict[str, Any]) -> float:
@@ -147,7 +148,7 @@ async def check_entities(
 
     await wait_for("the vehicles' entities", entities_created, hass.process, seconds=60)
     by_unique_id = {entity["unique_id"]: entity["entity_id"] for entity in registry}
-    states = {
+    states: dict[str, dict[str, Any]] = {
         state["entity_id"]: state
         for state in await get_json(session, f"{hass.url}/api/states", headers=hass.headers)
     }
