@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 import json
@@ -74,7 +75,7 @@ def status(
 
 
 def run(
-    statuses: list[VehicleStatus | None], meter: EnergyMeter | None = None
+    statuses: Sequence[VehicleStatus | None], meter: EnergyMeter | None = None
 ) -> tuple[EnergyMeter, list[ChargeEvent]]:
     """Every status in turn; the meter after the last and all the events."""
     meter = meter or EnergyMeter()
