@@ -19,6 +19,7 @@ from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
 from .api.models import TokenSet
+from .charge_history import async_remove_charge_history
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
@@ -90,6 +91,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
     if OPTIONS_NEED_LISTENER:  # Home Assistant < 2025.8 only: newer ones reload after options
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.charge_history.start()  # its event entities now listen
     return True
 
 
@@ -108,11 +110,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """The integration is removed: its remote pairing goes, its refresh token is revoked.
+    """The integration is removed: its stores go, its refresh token is revoked.
 
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
+    await async_remove_charge_history(hass, entry.entry_id)
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()
