@@ -38,6 +38,7 @@ PLATFORM_MODULES = (
     "lock",
     "switch",
     "time",
+    "event",
 )
 
 KEY_RE = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
@@ -68,6 +69,8 @@ API_ATTRIBUTE_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
         "OtherFailures",
     ),
     ("preconditioning_status", "starting_cause"): ("Immediate", "Scheduled"),
+    # How a charge ended: any charging status but InProgress.
+    ("last_charge_energy", "end_status"): ("Disconnected", "Failure", "Stopped", "Finished"),
 }
 
 

@@ -23,6 +23,7 @@ from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
 from .api.models import TokenSet
+from .charge_history import async_remove_charge_history
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
@@ -95,6 +96,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
     if OPTIONS_NEED_LISTENER:  # Home Assistant < 2025.8 only: newer ones reload after options
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    coordinator.charge_history.start()  # its event entities now listen
     return True
 
 
@@ -117,11 +119,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """The integration is removed: its remote pairing and repair issues go, its token is revoked.
+    """The integration is removed: its stores and repair issues go, its token is revoked.
 
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
+    await async_remove_charge_history(hass, entry.entry_id)
     # No issue outlives its entry: refused app credentials, a lost pairing, a departed car.
     _async_delete_entry_issues(hass, entry.entry_id)
     if not entry.data.get(CONF_TOKEN):

@@ -40,6 +40,7 @@ from .api.exceptions import (
 from .api.models import Vehicle, VehicleData, VehicleStatus
 from .api.parsers import merge_status
 from .api.remote.events import apply_event, parse_event
+from .charge_history import ChargeHistory
 from .compat import UPDATE_FAILED_TAKES_RETRY_AFTER
 from .const import (
     AUTH_METHOD_PASSWORD,
@@ -150,6 +151,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._push_alive: bool | None = None  # None: not known yet (starting, or not paired)
         self._push_down_since: float | None = None
         self._push_down_logged = False
+        # What the cars did (charge_history.py): loaded in _async_setup, fed by _follow_history.
+        self.charge_history = ChargeHistory(hass, entry.entry_id)
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -294,6 +297,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             cancel()
         self._event_fetches.clear()
         ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
+        await self.charge_history.async_unload()
         await super().async_shutdown()
 
     def _status_due(self, vin: str, now: float) -> bool:
@@ -303,6 +307,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
     async def _async_setup(self) -> None:
         """Fetch the vehicle list once, before the first status round."""
+        await self.charge_history.async_load()
         self.motorization_names = await async_load_motorization_names(self.hass)
         self.alert_names = await async_load_alert_names(self.hass)
         vehicles = await self._async_call(self.client.get_vehicles)
@@ -364,6 +369,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         sessions, their events) and the trip history (a drive that ended makes the trips due)
         each read the new status here; each keeps its own store.
         """
+        self.charge_history.observe(data)
 
     def _wake_charging_cars(self, data: Mapping[str, VehicleData]) -> None:
         """The option "keep the battery level fresh while charging": wake a car whose level is old.

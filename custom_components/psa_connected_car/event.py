@@ -16,7 +16,10 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .api.derived import ELECTRIC
+from .api.history import CHARGE_EVENT_TYPES
 from .api.models import VehicleData
+from .charge_history import EVENT_KEY as CHARGING_EVENT_KEY
 from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
 from .signals import event_signal
@@ -31,7 +34,15 @@ class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
 
 
 # Filled by the history trackers' descriptions (charging, trip).
-EVENTS: tuple[PSAEventEntityDescription, ...] = ()
+EVENTS: tuple[PSAEventEntityDescription, ...] = (
+    # charge_history.py: a session started, finished or was interrupted; the session's fields.
+    PSAEventEntityDescription(
+        key=CHARGING_EVENT_KEY,
+        translation_key="charging",
+        event_types=list(CHARGE_EVENT_TYPES),
+        energy=ELECTRIC,
+    ),
+)
 
 
 async def async_setup_entry(

@@ -40,6 +40,7 @@ from .api.derived import (
     snake,
 )
 from .api.models import VehicleData, VehicleStatus
+from .charge_history import session_attributes
 from .const import LOGGER
 from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
@@ -110,6 +111,42 @@ def _instant_consumption(data: VehicleData) -> float | None:
     if consumption is None or not driving(data.status):
         return None
     return consumption
+
+
+def _capacity_known(data: VehicleData) -> bool:
+    """The energy sensors need a capacity: from the charge history, else from the status."""
+    meter = data.charge
+    return (meter is not None and meter.capacity is not None) or _BATTERY_CAPACITY(data) is not None
+
+
+def _energy_charged(data: VehicleData) -> float | None:
+    """The energy into the battery since the history began, kWh (rounded: float noise)."""
+    return round(data.charge.total, 3) if data.charge is not None else None
+
+
+def _last_charge_energy(data: VehicleData) -> float | None:
+    session = data.charge.last_session if data.charge is not None else None
+    return round(session.energy, 3) if session is not None else None
+
+
+# The attributes of the last charge (the event's carry the ranges too).
+_LAST_CHARGE_ATTRIBUTES = (
+    "started_at",
+    "ended_at",
+    "start_level",
+    "end_level",
+    "energy",
+    "range_per_hour",
+    "end_status",
+)
+
+
+def _last_charge_attributes(data: VehicleData) -> dict[str, Any] | None:
+    session = data.charge.last_session if data.charge is not None else None
+    if session is None:
+        return None
+    attributes = session_attributes(session)
+    return {key: attributes[key] for key in _LAST_CHARGE_ATTRIBUTES}
 
 
 def _service_days(data: VehicleData) -> int | None:
@@ -250,6 +287,29 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         energy=ELECTRIC,
         exists_fn=value_reported(_BATTERY_HEALTH),
         value_fn=_BATTERY_HEALTH,
+    ),
+    # Charge history (charge_history.py): energy into the battery, the last charge
+    PSASensorEntityDescription(
+        key="energy_charged",
+        translation_key="energy_charged",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        energy=ELECTRIC,
+        exists_fn=_capacity_known,
+        value_fn=_energy_charged,
+    ),
+    PSASensorEntityDescription(
+        key="last_charge_energy",
+        translation_key="last_charge_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        energy=ELECTRIC,
+        exists_fn=_capacity_known,
+        value_fn=_last_charge_energy,
+        attr_fn=_last_charge_attributes,
     ),
     # Fuel
     PSASensorEntityDescription(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     # Not at run time: api.remote imports api.auth, which imports this module.
+    from .history import EnergyMeter
     from .remote.models import PreconditioningProgram
 
 # Read-only, so it can be a dataclass default.
@@ -300,4 +301,5 @@ class VehicleData:
     status: VehicleStatus | None = None
     maintenance: Maintenance | None = None
     alerts: list[Alert] | None = None
+    charge: EnergyMeter | None = None  # the charge history (history.py), None until followed
     raw: dict[str, Any] = field(default_factory=dict)  # latest raw payloads, for diagnostics
