@@ -353,3 +353,24 @@ async def test_empty_account(simulator_factory, make_client):
     handle = await simulator_factory(SimulatorConfig(scenario=scenario))
     _, client, _ = await make_client(handle)
     assert await client.get_vehicles() == []
+
+
+async def test_trips_of_the_phev(simulator: SimulatorHandle, make_client: MakeClient):
+    _, client, _ = await make_client(simulator)
+    phev = await vehicle_id(client, PHEV_VIN)
+    trips = await client.get_trips(phev)
+    assert len(trips) == 5  # the simulator's last five drives, whatever its clock
+    stops = [trip.stopped_at for trip in trips]
+    assert None not in stops
+    assert stops == sorted(stops)
+    last = trips[-1]
+    assert last.distance == 45.0
+    assert last.avg_speed == pytest.approx(45.0)  # 12.5 m/s
+    electric, fuel = last.energy("Electric"), last.energy("Fuel")
+    assert electric is not None
+    assert (electric.start_level, electric.end_level, electric.consumption) == (80.0, 20.0, 7.8)
+    assert electric.average == pytest.approx(17.333)
+    assert fuel is not None
+    assert (fuel.consumption, fuel.average) == (0.9, 2.0)
+    # The simulator ignores the filters; they must not make it refuse the request.
+    assert len(await client.get_trips(phev, since=stops[-1])) == 5
