@@ -25,6 +25,7 @@ from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
 from .remote import async_setup_remote
 from .remote_store import RemoteStore
 from .services import async_setup_services
+from .trip_history import TripHistory
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -108,11 +109,12 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None:
-    """The integration is removed: its remote pairing goes, its refresh token is revoked.
+    """The integration is removed: its remote pairing and trips go, its token is revoked.
 
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
+    await TripHistory(hass, entry.entry_id).async_remove()
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()
