@@ -38,6 +38,7 @@ PLATFORM_MODULES = (
     "lock",
     "switch",
     "time",
+    "event",
 )
 
 KEY_RE = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
@@ -597,6 +598,14 @@ def test_entity_keys_exist(en: dict[str, Any]) -> None:
                 if option not in translated.get("state", {}):
                     missing.append(f"entity.{platform}.{key}.state.{option}")
     assert not missing, "\n".join(missing)
+
+
+def test_event_types_are_translated(en: dict[str, Any]) -> None:
+    """Each event type an event entity fires has a translated state of ``event_type``."""
+    for description in entity_descriptions()["event"]:
+        key = description.translation_key
+        texts = en["entity"]["event"][key]["state_attributes"]["event_type"]["state"]
+        assert set(texts) == set(getattr(description, "event_types", None) or ()), key
 
 
 def test_no_unused_entity_translations(en: dict[str, Any]) -> None:

@@ -30,8 +30,11 @@ class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
     """An event of one vehicle, fired through ``event_signal(entry_id, vin, key)``."""
 
 
+# A trip the car made, fired once by trip_history.py (attributes: trip_history.trip_attributes).
+TRIP_EVENT = PSAEventEntityDescription(key="trip", translation_key="trip", event_types=["trip"])
+
 # Filled by the history trackers' descriptions (charging, trip).
-EVENTS: tuple[PSAEventEntityDescription, ...] = ()
+EVENTS: tuple[PSAEventEntityDescription, ...] = (TRIP_EVENT,)
 
 
 async def async_setup_entry(
