@@ -153,7 +153,7 @@ class TripHistory:
         if car is None:
             return
         new = [trip for trip in trips or () if _is_new(car, trip)]
-        known = [trip for trip in trips or () if trip.stopped_at is not None]
+        known = [trip for trip in trips or () if trip.stopped_at and trip.done is not False]
         if known:
             newest = max(known, key=_stop)
             if car.last_trip is None or _stop(newest) >= _stop(car.last_trip):
