@@ -403,13 +403,14 @@ def test_documented_entity_ids_exist() -> None:
     names = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))["entity"]
     ours = {"device_tracker.my_car"} | {
         f"{platform}.my_car_{slugify(entity['name'])}"
-        for platform in ("sensor", "binary_sensor", "lock", "switch", "time", "button")
+        for platform in ("sensor", "binary_sensor", "lock", "switch", "time", "button", "event")
         for entity in names[platform].values()
     }
     text = "\n".join(yaml_blocks())
     used = set(
         re.findall(
-            r"\b(?:sensor|binary_sensor|device_tracker|lock|switch|time|button)\.my_car\w*", text
+            r"\b(?:sensor|binary_sensor|device_tracker|lock|switch|time|button|event)\.my_car\w*",
+            text,
         )
     )
     assert used
@@ -421,7 +422,7 @@ def test_documented_entity_ids_exist() -> None:
 async def test_documented_automations_load(hass: HomeAssistant) -> None:
     """Every automation example is valid for Home Assistant (triggers, conditions, templates)."""
     automations = documented_automations()
-    assert len(automations) == 14  # 9 in docs/entities.md, 5 in README.md
+    assert len(automations) == 15  # 10 in docs/entities.md, 5 in README.md
     assert await async_setup_component(hass, "automation", {"automation": automations})
     await hass.async_block_till_done()
     states = hass.states.async_all("automation")
