@@ -24,6 +24,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
+from .api.derived import driving
 from .api.models import Trip, TripEnergy, VehicleData, VehicleStatus
 from .api.parsers import parse_datetime
 from .const import DOMAIN, LOGGER
@@ -124,7 +125,7 @@ class TripHistory:
         was_running = car.ignition in RUNNING
         if ignition is not None:
             car.ignition = ignition
-        if ignition in RUNNING:
+        if ignition in RUNNING or driving(status):
             return False  # still driving: the mileage seen is kept from before the drive
         mileage = status.odometer.mileage if status.odometer is not None else None
         changed = moved = False

@@ -40,7 +40,9 @@ def queries(fake_server: FakeServer) -> list[dict[str, str]]:
     return [seen.query for seen in fake_server.calls(TRIPS)]
 
 
-async def test_every_page_followed_with_the_filters(fake_server: FakeServer, client: PSAClient):
+async def test_every_page_followed_with_the_filters(
+    fake_server: FakeServer, client: PSAClient
+) -> None:
     pages = {
         None: page([trip("b", "2026-06-02T10:00:00Z")], "P2"),
         "P2": page([trip("c", None), trip("a", "2026-06-01T10:00:00Z")], "P3"),
@@ -63,24 +65,26 @@ async def test_every_page_followed_with_the_filters(fake_server: FakeServer, cli
     ]
 
 
-async def test_without_since_no_time_filter(fake_server: FakeServer, client: PSAClient):
+async def test_without_since_no_time_filter(fake_server: FakeServer, client: PSAClient) -> None:
     fake_server.answer(TRIPS, 200, page([trip("a", "2026-06-01T10:00:00Z")]))
     assert [item.id for item in await client.get_trips("v1")] == ["a"]
     assert queries(fake_server) == [{"client_id": "cid", "distance": "0.1-"}]
 
 
-async def test_a_naive_since_is_utc(fake_server: FakeServer, client: PSAClient):
+async def test_a_naive_since_is_utc(fake_server: FakeServer, client: PSAClient) -> None:
     fake_server.answer(TRIPS, 200, page([]))
     assert await client.get_trips("v1", since=datetime(2026, 6, 1, 8, 0)) == []
     assert queries(fake_server)[0]["timestamps"] == "2026-06-01T08:00:00Z/"
 
 
-async def test_no_trip_is_none(fake_server: FakeServer, client: PSAClient):
+async def test_no_trip_is_none(fake_server: FakeServer, client: PSAClient) -> None:
     fake_server.answer(TRIPS, 404, NO_TRIP)
     assert await client.get_trips("v1", since=datetime.now(UTC)) == []
 
 
-async def test_no_trip_on_a_later_page_keeps_the_first(fake_server, client):
+async def test_no_trip_on_a_later_page_keeps_the_first(
+    fake_server: FakeServer, client: PSAClient
+) -> None:
     fake_server.queue(
         TRIPS,
         Answer(200, page([trip("a", "2026-06-01T10:00:00Z")], "P2")),
@@ -90,13 +94,17 @@ async def test_no_trip_on_a_later_page_keeps_the_first(fake_server, client):
     assert len(queries(fake_server)) == 2
 
 
-async def test_a_repeated_page_token_ends_the_walk(fake_server: FakeServer, client: PSAClient):
+async def test_a_repeated_page_token_ends_the_walk(
+    fake_server: FakeServer, client: PSAClient
+) -> None:
     fake_server.answer(TRIPS, 200, page([trip("a", "2026-06-01T10:00:00Z")], "SAME"))
     assert len(await client.get_trips("v1")) == 2  # SAME is followed once, not twice
     assert len(queries(fake_server)) == 2
 
 
-async def test_the_page_count_is_bounded(fake_server, client, monkeypatch):
+async def test_the_page_count_is_bounded(
+    fake_server: FakeServer, client: PSAClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("custom_components.psa_connected_car.api.client.MAX_PAGES", 3)
     counter = iter(range(1000))
 
@@ -109,7 +117,7 @@ async def test_the_page_count_is_bounded(fake_server, client, monkeypatch):
     assert len(queries(fake_server)) == 3
 
 
-async def test_other_errors_propagate(fake_server: FakeServer, client: PSAClient):
+async def test_other_errors_propagate(fake_server: FakeServer, client: PSAClient) -> None:
     fake_server.answer(TRIPS, 500, {"httpMessage": "Internal Server Error"})
     with pytest.raises(PSAConnectionError):
         await client.get_trips("v1")

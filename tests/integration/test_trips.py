@@ -21,18 +21,33 @@ from custom_components.psa_connected_car.api.exceptions import (
     PSAConnectionError,
     PSARateLimitError,
 )
-from custom_components.psa_connected_car.api.models import Trip, TripEnergy
+from custom_components.psa_connected_car.api.models import (
+    Trip,
+    TripEnergy,
+    VehicleData,
+    VehicleStatus,
+)
 from custom_components.psa_connected_car.const import TICK_INTERVAL
 from custom_components.psa_connected_car.diagnostics import async_get_config_entry_diagnostics
 from custom_components.psa_connected_car.signals import event_signal
 from custom_components.psa_connected_car.trip_history import (
     RETRY_AFTER,
+    TripHistory,
     storage_key,
     trip_from_dict,
     trip_to_dict,
 )
 
-from .common import T0, VIN_1, VIN_2, MockPSA, create_entry, make_status, setup_integration
+from .common import (
+    T0,
+    VIN_1,
+    VIN_2,
+    MockPSA,
+    create_entry,
+    make_status,
+    make_vehicle,
+    setup_integration,
+)
 from .entity_helpers import states_by_key
 
 ID_1 = f"id-{VIN_1[-4:]}"
@@ -120,7 +135,7 @@ async def drive(
 
 
 async def test_a_parked_day_never_fetches_trips(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     mock_psa.trips[ID_1] = [trip("old", T0 - timedelta(hours=2))]
     for hour in range(24):
@@ -135,7 +150,7 @@ async def test_a_parked_day_never_fetches_trips(
 
 
 async def test_ignition_back_to_stop_fetches_then_retries_once(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     fired = listen(hass, loaded)
     stopped = await drive(hass, freezer, mock_psa)
@@ -158,7 +173,7 @@ async def test_ignition_back_to_stop_fetches_then_retries_once(
 
 
 async def test_no_new_trip_after_the_retry_stops_asking(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     await drive(hass, freezer, mock_psa)
     await advance(hass, freezer, 60 + RETRY_AFTER + 6 * 3600)
@@ -167,7 +182,7 @@ async def test_no_new_trip_after_the_retry_stops_asking(
 
 
 async def test_the_odometer_moving_between_polls_fetches(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     """The car drove between two polls: it was never seen running."""
     fired = listen(hass, loaded)
@@ -181,7 +196,7 @@ async def test_the_odometer_moving_between_polls_fetches(
 
 
 async def test_the_trip_event_and_sensors(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     fired = listen(hass, loaded)
     stopped = await drive(hass, freezer, mock_psa)
@@ -220,7 +235,7 @@ async def test_the_trip_event_and_sensors(
 
 
 async def test_a_hybrid_gets_fuel_sensors(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     fired = listen(hass, loaded, VIN_2)
     fuel = TripEnergy(type="Fuel", start_level=60.0, end_level=58.0, consumption=1.35, average=4.3)
@@ -237,7 +252,7 @@ async def test_a_hybrid_gets_fuel_sensors(
 
 
 async def test_trips_before_first_use_are_not_fired(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     """The history starts at T0: older trips only show, the newest as the last trip."""
     fired = listen(hass, loaded)
@@ -253,7 +268,7 @@ async def test_trips_before_first_use_are_not_fired(
 
 
 async def test_each_trip_fires_once_and_oldest_first(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     fired = listen(hass, loaded)
     stopped = await drive(hass, freezer, mock_psa)
@@ -281,7 +296,7 @@ async def test_no_trip_fires_twice_across_restarts(
     hass: HomeAssistant,
     mock_psa: MockPSA,
     loaded: MockConfigEntry,
-    freezer,
+    freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
     fired = listen(hass, loaded)
@@ -317,7 +332,7 @@ async def test_no_trip_fires_twice_across_restarts(
 
 
 async def test_a_pending_fetch_survives_a_restart(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     await drive(hass, freezer, mock_psa)
     assert mock_psa.trips_calls() == 0
@@ -328,7 +343,7 @@ async def test_a_pending_fetch_survives_a_restart(
 
 
 async def test_a_failing_trips_call_keeps_the_last_trip(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     coordinator = loaded.runtime_data
     stopped = await drive(hass, freezer, mock_psa)
@@ -349,7 +364,7 @@ async def test_a_failing_trips_call_keeps_the_last_trip(
 
 
 async def test_a_rate_limit_on_trips_blocks_the_planner(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     coordinator = loaded.runtime_data
     await drive(hass, freezer, mock_psa)
@@ -363,7 +378,7 @@ async def test_a_rate_limit_on_trips_blocks_the_planner(
 
 
 async def test_diagnostics_show_no_position(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
     stopped = await drive(hass, freezer, mock_psa)
     mock_psa.trips[ID_1] = [trip("t1", stopped)]
@@ -375,7 +390,7 @@ async def test_diagnostics_show_no_position(
 
 
 async def test_the_store_goes_with_the_entry(
-    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, hass_storage
+    hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, hass_storage: dict[str, Any]
 ) -> None:
     await hass.config_entries.async_unload(loaded.entry_id)  # the store is written
     assert KEY in hass_storage
@@ -385,7 +400,10 @@ async def test_the_store_goes_with_the_entry(
 
 
 async def test_junk_in_the_store_starts_afresh(
-    hass: HomeAssistant, mock_psa: MockPSA, freezer, hass_storage: dict[str, Any]
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
     freezer.move_to(T0)
     hass_storage[KEY] = {
@@ -404,3 +422,23 @@ def test_a_trip_survives_the_store() -> None:
     assert trip_from_dict("junk") is None
     odd = trip_from_dict({"id": 3, "done": "yes", "distance": True, "energies": [{"x": 1}, 2]})
     assert odd == Trip()
+
+
+async def test_what_counts_as_a_drive_that_ended(hass: HomeAssistant) -> None:
+    """Read directly: an older or a barely different mileage is no drive, nor a running car."""
+    history = TripHistory(hass, "entry")
+    await history.async_load()
+    base = T0.timestamp()
+    car = VehicleData(vehicle=make_vehicle(VIN_1))
+
+    def seen(status: VehicleStatus, at: float) -> bool:
+        history.follow({VIN_1: replace(car, status=status)}, base + at)
+        return history.due(VIN_1, base + at)
+
+    assert not seen(make_status(mileage=100.0), 0)  # the first reading
+    assert not seen(make_status(mileage=99.0), 60)  # a stale one never moves it back
+    assert not seen(make_status(mileage=100.04), 120)  # the same reading, rounded
+    # Ignition "Free" but moving: still driving, even with the odometer further.
+    assert not seen(make_status(mileage=110.0, ignition="Free", moving=True), 180)
+    assert seen(make_status(mileage=110.0, ignition="Free"), 240)  # now parked
+    assert history.cars[VIN_1].mileage == 110.0
