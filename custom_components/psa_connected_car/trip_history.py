@@ -9,7 +9,7 @@ fired yet; at first use ``seen_until`` is the time the car's history was created
 trips made before are never fired (the newest still shows as the last trip).
 
 The store (per VIN: the last trip, the ids fired lately, ``seen_until``, the last mileage
-and whether a fetch is pending) is saved right after each fire, so that a restart never
+and whether a fetch is pending) is saved before each fire, so that a restart never
 fires a trip twice. Positions are not kept: nothing shows them, and the store stays free of
 where the car went.
 """
@@ -153,23 +153,26 @@ class TripHistory:
         car = self.cars.get(vin)
         if car is None:
             return
-        new = [trip for trip in trips or () if _is_new(car, trip)]
+        new: list[Trip] = []
+        for trip in trips or ():
+            if _is_new(car, trip) and (trip.id is None or trip.id not in car.fired):
+                new.append(trip)
+                car.fired = [*car.fired, trip.id][-FIRED_KEPT:] if trip.id else car.fired
         known = [trip for trip in trips or () if trip.stopped_at and trip.done is not False]
         if known:
             newest = max(known, key=_stop)
             if car.last_trip is None or _stop(newest) >= _stop(car.last_trip):
                 car.last_trip = newest
-        for trip in new:
-            self._fire(vin, trip)
         if new:
-            car.fired = [*car.fired, *(trip.id for trip in new if trip.id)][-FIRED_KEPT:]
             car.seen_until = max(car.seen_until, *(_stop(trip) for trip in new))
         if new or car.retried:
             car.due_at = None
         else:
             car.due_at, car.retried = now + RETRY_AFTER, True
-        # At once: a restart before a delayed save would fire these trips again.
+        # Saved before firing: after a crash a trip may go unannounced, never announced twice.
         await self._store.async_save(self._document())
+        for trip in new:
+            self._fire(vin, trip)
 
     def _fire(self, vin: str, trip: Trip) -> None:
         LOGGER.debug("Vehicle …%s: new trip of %s km", vin[-4:], trip.distance)
@@ -200,10 +203,10 @@ def _stop(trip: Trip) -> datetime:
 
 
 def _is_new(car: CarTrips, trip: Trip) -> bool:
-    """Stopped after ``seen_until``, finished, and not fired yet."""
-    if trip.stopped_at is None or trip.stopped_at <= car.seen_until or trip.done is False:
-        return False
-    return trip.id is None or trip.id not in car.fired
+    """Stopped after ``seen_until`` and finished (whether it was fired is checked apart)."""
+    return (
+        trip.stopped_at is not None and trip.stopped_at > car.seen_until and trip.done is not False
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:

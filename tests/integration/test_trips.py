@@ -282,6 +282,7 @@ async def test_each_trip_fires_once_and_oldest_first(
         replace(first, stopped_at=stopped + timedelta(minutes=1)),
         trip("between", stopped_2 - timedelta(minutes=5)),
         trip("t2", stopped_2),
+        trip("t2", stopped_2),  # twice in one answer (two pages overlapping): fired once
         trip("running", stopped_2, done=False),
         trip("no-end", stopped_2, stopped_at=None),
     ]
