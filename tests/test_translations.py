@@ -618,6 +618,14 @@ def test_entity_keys_exist(en: dict[str, Any]) -> None:
     assert not missing, "\n".join(missing)
 
 
+def test_event_types_are_translated(en: dict[str, Any]) -> None:
+    """Each event type an event entity fires has a translated state of ``event_type``."""
+    for description in entity_descriptions()["event"]:
+        key = description.translation_key
+        texts = en["entity"]["event"][key]["state_attributes"]["event_type"]["state"]
+        assert set(texts) == set(getattr(description, "event_types", None) or ()), key
+
+
 def test_no_unused_entity_translations(en: dict[str, Any]) -> None:
     used = {
         (platform, description.translation_key)

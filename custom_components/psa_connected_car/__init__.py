@@ -31,6 +31,7 @@ from .devices import device_vins, gone_issue_id
 from .remote import async_setup_remote
 from .remote_store import RemoteStore
 from .services import async_setup_services
+from .trip_history import TripHistory
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -124,6 +125,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
+    await TripHistory(hass, entry.entry_id).async_remove()
     await async_remove_charge_history(hass, entry.entry_id)
     # No issue outlives its entry: refused app credentials, a lost pairing, a departed car.
     _async_delete_entry_issues(hass, entry.entry_id)

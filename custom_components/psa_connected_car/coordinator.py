@@ -16,6 +16,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -62,6 +63,7 @@ from .const import (
 from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
 from .polling import PollPlanner, WakePlanner
 from .remote import charging_now, remote_issue_id
+from .trip_history import TripHistory
 
 if TYPE_CHECKING:
     from .api.auth import PSAAuth
@@ -153,6 +155,8 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._push_down_logged = False
         # What the cars did (charge_history.py): loaded in _async_setup, fed by _follow_history.
         self.charge_history = ChargeHistory(hass, entry.entry_id)
+        # The trips: fetched only after a drive ended, each fired once (trip_history.py).
+        self.trip_history = TripHistory(hass, entry.entry_id)
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -298,6 +302,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._event_fetches.clear()
         ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
         await self.charge_history.async_unload()
+        await self.trip_history.async_save()
         await super().async_shutdown()
 
     def _status_due(self, vin: str, now: float) -> bool:
@@ -310,6 +315,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         await self.charge_history.async_load()
         self.motorization_names = await async_load_motorization_names(self.hass)
         self.alert_names = await async_load_alert_names(self.hass)
+        await self.trip_history.async_load()
         vehicles = await self._async_call(self.client.get_vehicles)
         self.planner.vehicles_done(self.now(), ok=True)
         self._initial = {}
@@ -370,6 +376,7 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         each read the new status here; each keeps its own store.
         """
         self.charge_history.observe(data)
+        self.trip_history.follow(data, self.now())
 
     def _wake_charging_cars(self, data: Mapping[str, VehicleData]) -> None:
         """The option "keep the battery level fresh while charging": wake a car whose level is old.
@@ -472,7 +479,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._partial = None
         if self.planner.vehicles_due(now):
             await self._async_refresh_vehicle_list(now, data)
-        due = [vin for vin in data if self._status_due(vin, now) or self.planner.any_due(vin, now)]
+        due = [
+            vin
+            for vin in data
+            if self._status_due(vin, now)
+            or self.planner.any_due(vin, now)
+            or self._trips_due(vin, now)
+        ]
         results = await asyncio.gather(
             *(self._async_update_vehicle(data[vin], now) for vin in due),
             return_exceptions=True,
@@ -583,7 +596,15 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
             if alerts is not None:
                 result.alerts = alerts
             self.planner.alerts_done(vin, now)
+        if self._trips_due(vin, now):
+            fetch = partial(self.client.get_trips, since=self.trip_history.since(vin))
+            trips = await self._async_optional(fetch, vehicle_id, now)
+            await self.trip_history.async_fetched(vin, trips, now)
         return result
+
+    def _trips_due(self, vin: str, now: float) -> bool:
+        """A drive ended (or its retry is due), and no rate limit holds requests back."""
+        return not self.planner.blocked(now) and self.trip_history.due(vin, now)
 
     async def _async_optional[T](
         self, call: Callable[[str], Awaitable[T]], vehicle_id: str, now: float

@@ -57,7 +57,11 @@ async def async_get_config_entry_diagnostics(
 ) -> dict[str, Any]:
     """The entry, the polling plan and, per vehicle, what the API last sent."""
     coordinator = entry.runtime_data
-    vehicles = [_vehicle(data) for data in (coordinator.data or {}).values()]
+    vehicles = [
+        # The trips part holds times only (no position is kept).
+        {**_vehicle(data), "trips": coordinator.trip_history.diagnostics(vin)}
+        for vin, data in (coordinator.data or {}).items()
+    ]
     return async_redact_data(
         {
             "entry": {

@@ -33,6 +33,9 @@ class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
     """An event of one vehicle, fired through ``event_signal(entry_id, vin, key)``."""
 
 
+# A trip the car made, fired once by trip_history.py (attributes: trip_history.trip_attributes).
+TRIP_EVENT = PSAEventEntityDescription(key="trip", translation_key="trip", event_types=["trip"])
+
 # Filled by the history trackers' descriptions (charging, trip).
 EVENTS: tuple[PSAEventEntityDescription, ...] = (
     # charge_history.py: a session started, finished or was interrupted; the session's fields.
@@ -42,6 +45,7 @@ EVENTS: tuple[PSAEventEntityDescription, ...] = (
         event_types=list(CHARGE_EVENT_TYPES),
         energy=ELECTRIC,
     ),
+    TRIP_EVENT,
 )
 
 

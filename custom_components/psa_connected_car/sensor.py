@@ -17,6 +17,7 @@ from homeassistant.const import (
     PERCENTAGE,
     EntityCategory,
     UnitOfEnergy,
+    UnitOfEnergyDistance,
     UnitOfLength,
     UnitOfSpeed,
     UnitOfTemperature,
@@ -39,7 +40,7 @@ from .api.derived import (
     last_update,
     snake,
 )
-from .api.models import VehicleData, VehicleStatus
+from .api.models import Trip, TripEnergy, VehicleData, VehicleStatus
 from .charge_history import session_attributes
 from .const import LOGGER
 from .coordinator import PSAConfigEntry
@@ -157,6 +158,113 @@ def _service_days(data: VehicleData) -> int | None:
 def _service_distance(data: VehicleData) -> float | None:
     """Kilometres before the next service."""
     return data.maintenance.distance_before if data.maintenance else None
+
+
+# The last trip (trip_history.py): created once the car has one.
+
+
+def _has_trip(data: VehicleData) -> bool:
+    return data.last_trip is not None
+
+
+def _trip[T](read: Callable[[Trip], T | None]) -> Callable[[VehicleData], T | None]:
+    return lambda data: None if data.last_trip is None else read(data.last_trip)
+
+
+def _trip_energy(
+    kind: str, read: Callable[[TripEnergy], float | None]
+) -> Callable[[VehicleData], float | None]:
+    """A reader of the last trip's ``Electric`` or ``Fuel`` energy."""
+
+    def _read(trip: Trip) -> float | None:
+        energy = trip.energy(kind)
+        return None if energy is None else read(energy)
+
+    return _trip(_read)
+
+
+def _trip_times(data: VehicleData) -> dict[str, Any] | None:
+    """When the last trip started and stopped (ISO 8601)."""
+    trip = data.last_trip
+    if trip is None:
+        return None
+    return {
+        "started_at": trip.started_at.isoformat() if trip.started_at else None,
+        "stopped_at": trip.stopped_at.isoformat() if trip.stopped_at else None,
+    }
+
+
+_TRIP_SENSORS: tuple[PSASensorEntityDescription, ...] = (
+    PSASensorEntityDescription(
+        key="last_trip_distance",
+        translation_key="last_trip_distance",
+        device_class=SensorDeviceClass.DISTANCE,
+        native_unit_of_measurement=UnitOfLength.KILOMETERS,
+        suggested_display_precision=1,
+        exists_fn=_has_trip,
+        value_fn=_trip(lambda trip: trip.distance),
+        attr_fn=_trip_times,
+    ),
+    PSASensorEntityDescription(
+        key="last_trip_duration",
+        translation_key="last_trip_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        exists_fn=_has_trip,
+        value_fn=_trip(lambda trip: None if trip.duration is None else trip.duration / 60),
+    ),
+    PSASensorEntityDescription(
+        key="last_trip_average_speed",
+        translation_key="last_trip_average_speed",
+        device_class=SensorDeviceClass.SPEED,
+        native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
+        suggested_display_precision=0,
+        exists_fn=_has_trip,
+        value_fn=_trip(lambda trip: trip.avg_speed),
+    ),
+    PSASensorEntityDescription(
+        # Used by one trip: no state class (it is no meter, nor a measurement to average).
+        key="last_trip_energy",
+        translation_key="last_trip_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        energy=ELECTRIC,
+        exists_fn=_has_trip,
+        value_fn=_trip_energy("Electric", lambda energy: energy.consumption),
+    ),
+    PSASensorEntityDescription(
+        key="last_trip_consumption",
+        translation_key="last_trip_consumption",
+        device_class=SensorDeviceClass.ENERGY_DISTANCE,
+        native_unit_of_measurement=UnitOfEnergyDistance.KILO_WATT_HOUR_PER_100_KM,
+        suggested_display_precision=1,
+        energy=ELECTRIC,
+        exists_fn=_has_trip,
+        value_fn=_trip_energy("Electric", lambda energy: energy.average),
+    ),
+    PSASensorEntityDescription(
+        key="last_trip_fuel",
+        translation_key="last_trip_fuel",
+        device_class=SensorDeviceClass.VOLUME,
+        native_unit_of_measurement=UnitOfVolume.LITERS,
+        suggested_display_precision=2,
+        energy=FUEL,
+        exists_fn=_has_trip,
+        value_fn=_trip_energy("Fuel", lambda energy: energy.consumption),
+    ),
+    PSASensorEntityDescription(
+        # As the instant consumption: Home Assistant has no device class for L/100 km.
+        key="last_trip_fuel_consumption",
+        translation_key="last_trip_fuel_consumption",
+        native_unit_of_measurement="L/100 km",
+        suggested_display_precision=1,
+        energy=FUEL,
+        exists_fn=_has_trip,
+        value_fn=_trip_energy("Fuel", lambda energy: energy.average),
+    ),
+)
 
 
 # One description per entity, as in Home Assistant core: the entries look alike by design
@@ -517,6 +625,7 @@ SENSORS: tuple[PSASensorEntityDescription, ...] = (
         exists_fn=lambda data: data.alerts is not None,
         value_fn=lambda data: main_alert(data.alerts),
     ),
+    *_TRIP_SENSORS,
 )
 
 

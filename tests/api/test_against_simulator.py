@@ -353,3 +353,27 @@ async def test_empty_account(simulator_factory, make_client):
     handle = await simulator_factory(SimulatorConfig(scenario=scenario))
     _, client, _ = await make_client(handle)
     assert await client.get_vehicles() == []
+
+
+async def test_trips_of_the_phev(simulator: SimulatorHandle, make_client: MakeClient):
+    _, client, _ = await make_client(simulator)
+    phev = await vehicle_id(client, PHEV_VIN)
+    trips = await client.get_trips(phev)
+    assert len(trips) == 80  # ten days of drives (every 3 h), whatever its clock: all pages
+    stops = [trip.stopped_at for trip in trips]
+    assert None not in stops
+    assert stops == sorted(stops)
+    last = trips[-1]
+    assert last.distance == 45.0
+    assert last.avg_speed == pytest.approx(45.0)  # 12.5 m/s
+    electric, fuel = last.energy("Electric"), last.energy("Fuel")
+    assert electric is not None
+    assert (electric.start_level, electric.end_level, electric.consumption) == (80.0, 20.0, 7.8)
+    assert electric.average == pytest.approx(17.333, abs=0.001)
+    assert fuel is not None
+    assert fuel.consumption == pytest.approx(0.86)  # 2 % of the 43 L tank
+    assert fuel.average == pytest.approx(1.911)
+    # The simulator reads the filter as the API does: trips that stopped since then.
+    assert [trip.id for trip in await client.get_trips(phev, since=stops[-2])] == [
+        trip.id for trip in trips[-2:]
+    ]

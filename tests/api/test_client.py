@@ -92,7 +92,8 @@ async def test_every_endpoint_sends_the_headers_and_parses(
     assert result  # parsed into something non-empty
     (seen,) = api_calls(fake_server)
     assert (seen.method, seen.path) == ("GET", f"{API}{path}")
-    assert seen.query == {"client_id": "cid"}
+    filters = {"distance": "0.1-"} if call == "get_trips" else {}
+    assert seen.query == {"client_id": "cid", **filters}
     assert seen.headers["Authorization"] == "Bearer at-0"
     assert seen.headers["x-introspect-realm"] == "clientsB2COpel"
     assert seen.headers["Accept"] == accept
@@ -115,7 +116,7 @@ async def test_endpoint_results(fake_server: FakeServer, client: PSAClient):
     assert (position.latitude, position.longitude) == (43.7102, 7.2620)
     assert (await client.get_maintenance("v1")).days_before == 210
     assert [alert.id for alert in await client.get_alerts("v1")] == ["alert-1", "2"]
-    assert [trip.id for trip in await client.get_trips("v1")] == ["trip-1"]
+    assert [trip.id for trip in await client.get_trips("v1")] == ["trip-1", "2"]
     status = await client.get_status("v1")
     assert status.fuel is not None
     assert status.fuel.level == 57.0

@@ -30,6 +30,7 @@ from custom_components.psa_connected_car.api.models import (
     Preconditioning,
     Privacy,
     Trip,
+    TripEnergy,
     VehicleStatus,
 )
 from custom_components.psa_connected_car.api.parsers import (
@@ -42,6 +43,7 @@ from custom_components.psa_connected_car.api.parsers import (
     parse_position,
     parse_status,
     parse_trips,
+    parse_trips_page,
     parse_user,
     parse_vehicle,
     parse_vehicles_page,
@@ -329,7 +331,24 @@ def test_maintenance_alerts_trips_user_fixtures():
             distance=31.4,
             start_mileage=30970.6,
             done=True,
-        )
+            avg_speed=pytest.approx(45.0),
+            max_speed=98.0,
+            energies=(
+                # Matched by type whatever the order; Wh -> kWh, cL -> L; Hydrogen dropped.
+                TripEnergy(
+                    type="Electric",
+                    start_level=80.0,
+                    end_level=20.0,
+                    consumption=7.8,
+                    average=17.333,
+                ),
+                TripEnergy(
+                    type="Fuel", start_level=61.0, end_level=58.5, consumption=1.5, average=4.8
+                ),
+            ),
+        ),
+        # Odd fields become None, odd lists no energies.
+        Trip(id="2", energies=(TripEnergy(type="Electric"),)),
     ]
     user = parse_user(load("user.json"))
     assert (user.email, user.first_name, user.last_name) == (
@@ -541,6 +560,40 @@ def test_real_looking_2023_sample_values():
     assert status.odometer.mileage == 14529.9
 
 
+def test_shared_trips_sample_values():
+    path = SAMPLES / "synthetic__trips_page.json"
+    if not path.is_file():
+        pytest.skip(f"shared sample absent: {path}")
+    trips, token = parse_trips_page(json.loads(path.read_text()))
+    assert token is None  # one page: only self, first and last links
+    (trip,) = trips
+    assert (trip.id, trip.distance, trip.duration) == ("SYNTHETIC_TRIP_ID", 24.3, 1800.0)
+    assert (trip.started_at, trip.stopped_at) == (
+        utc("2025-09-01T07:30:00"),
+        utc("2025-09-01T08:00:00"),
+    )
+    assert trip.avg_speed == pytest.approx(48.6)  # 13.5 m/s
+    assert trip.max_speed == 92.0
+    electric = TripEnergy(
+        type="Electric", start_level=80.0, end_level=75.0, consumption=3.6, average=14.8
+    )
+    assert trip.energies == (electric,)
+    assert trip.energy("Electric") is trip.energies[0]
+    assert trip.energy("Fuel") is None
+
+
+def test_trips_page_token():
+    page = {
+        "totalPage": 3,
+        "currentPage": 1,
+        "_links": {"next": {"href": "https://x/trips?pageToken=NEXT&distance=0.1-"}},
+        "_embedded": {"trips": [{"id": "a"}, "junk"]},
+    }
+    trips, token = parse_trips_page(page)
+    assert ([trip.id for trip in trips], token) == (["a"], "NEXT")
+    assert parse_trips_page(None) == ([], None)
+
+
 # Fuzzing: any mutation of a real-shaped payload parses without raising.
 
 
@@ -552,6 +605,7 @@ ALL_PARSERS = (
     parse_maintenance,
     parse_alerts,
     parse_trips,
+    parse_trips_page,
     parse_user,
 )
 

@@ -2,7 +2,8 @@
 
 ``MockPSA`` replaces ``PSAAuth`` and ``PSAClient`` where the integration imports them. Its
 account is plain model objects that a test edits: ``mock.vehicles``, ``mock.statuses``
-(a status or an exception per vehicle id), ``mock.maintenance``, ``mock.alerts``.
+(a status or an exception per vehicle id), ``mock.maintenance``, ``mock.alerts``,
+``mock.trips`` (a list or an exception per vehicle id; none when absent).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from custom_components.psa_connected_car.api.models import (
     Maintenance,
     Odometer,
     TokenSet,
+    Trip,
     User,
     Vehicle,
     VehicleStatus,
@@ -145,8 +147,13 @@ class MockPSA:
         default_factory=lambda: Maintenance(days_before=200, distance_before=15000.0)
     )
     alerts: list[Alert] | Exception = field(default_factory=list)
+    trips: dict[str, list[Trip] | Exception] = field(default_factory=dict)
     login_errors: list[Exception] = field(default_factory=list)  # raised by the next logins
     check_errors: list[Exception] = field(default_factory=list)  # by the next client checks
+
+    def trips_calls(self, vehicle_id: str | None = None) -> int:
+        calls = self.client.get_trips.await_args_list
+        return sum(1 for call in calls if vehicle_id in (None, call.args[0]))
 
     def status_calls(self, vehicle_id: str | None = None) -> int:
         calls = self.client.get_status.await_args_list
@@ -163,6 +170,12 @@ def _answer(value: Any) -> Any:
     if isinstance(value, Exception):
         raise value
     return value
+
+
+def list_or_error(answers: dict[str, Any], vehicle_id: str) -> Any:
+    """A copy of the vehicle's list (the caller may keep it), its exception, or none."""
+    answer = answers.get(vehicle_id, [])
+    return answer if isinstance(answer, Exception) else list(answer)
 
 
 def build_mock_psa() -> MockPSA:
@@ -202,6 +215,9 @@ def build_mock_psa() -> MockPSA:
     client.get_status = AsyncMock(side_effect=lambda vehicle_id: _answer(mock.statuses[vehicle_id]))
     client.get_maintenance = AsyncMock(side_effect=lambda vehicle_id: _answer(mock.maintenance))
     client.get_alerts = AsyncMock(side_effect=lambda vehicle_id: _answer(mock.alerts))
+    client.get_trips = AsyncMock(
+        side_effect=lambda vehicle_id, since=None: _answer(list_or_error(mock.trips, vehicle_id))
+    )
     client.get_user = AsyncMock(return_value=User(email=USERNAME.upper()))
     return mock
 

@@ -340,7 +340,7 @@ async def test_no_sensor_without_a_capacity_and_no_history_without_a_battery(
     assert "last_charge_energy" not in sensors
     assert "charging" in states_by_key(hass, VIN_1, "event")
     assert "energy_charged" not in states_by_key(hass, thermal.vin, "sensor")
-    assert states_by_key(hass, thermal.vin, "event") == {}
+    assert "charging" not in states_by_key(hass, thermal.vin, "event")
     coordinator = mock_config_entry.runtime_data
     assert coordinator.data[thermal.vin].charge is None
     assert coordinator.data[VIN_1].charge is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +26,7 @@ from .parsers import (
     parse_maintenance,
     parse_position,
     parse_status,
-    parse_trips,
+    parse_trips_page,
     parse_user,
     parse_vehicle,
     parse_vehicles_page,
@@ -118,12 +119,32 @@ class PSAClient:
         except PSANoDataError:
             return []
 
-    async def get_trips(self, vehicle_id: str) -> list[Trip]:
-        """Trips; "No trip was found" (404 40400) is an empty list."""
-        try:
-            return self._parse(parse_trips, await self._get(f"{_vehicle_path(vehicle_id)}/trips"))
-        except PSANoDataError:
-            return []
+    async def get_trips(self, vehicle_id: str, *, since: datetime | None = None) -> list[Trip]:
+        """Trips of at least 0.1 km (stopped after ``since``, when given), oldest first.
+
+        Every page is followed (``MAX_PAGES`` at most; a token seen before ends it). "No trip
+        was found" (404 40400) is an empty list. The API's order is not documented, so the
+        trips are sorted by their end (those without one last).
+        """
+        filters = {"distance": "0.1-"}
+        if since is not None:
+            filters["timestamps"] = f"{_iso_utc(since)}/"
+        path = f"{_vehicle_path(vehicle_id)}/trips"
+        trips: list[Trip] = []
+        params = filters
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            try:
+                payload = await self._get(path, params)
+            except PSANoDataError:
+                break  # no trip (in the range), or none past the pages read
+            page, token = self._parse(parse_trips_page, payload)
+            trips.extend(page)
+            if token is None or token in seen:
+                break
+            seen.add(token)
+            params = {**filters, "pageToken": token}
+        return sorted(trips, key=_stop_order)
 
     async def _get(
         self, path: str, params: Mapping[str, str] | None = None, *, accept: str = HAL_JSON
@@ -156,6 +177,17 @@ class PSAClient:
                 return response.status, decode_body(await response.read()), response.headers
         except (aiohttp.ClientError, TimeoutError) as err:
             raise PSAConnectionError(f"API unreachable: {type(err).__name__}") from err
+
+
+def _iso_utc(moment: datetime) -> str:
+    """RFC 3339 in UTC with a ``Z`` (a naive time is taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _stop_order(trip: Trip) -> tuple[bool, datetime]:
+    """Sort key: by end time, the trips without one last."""
+    return (trip.stopped_at is None, trip.stopped_at or datetime.min.replace(tzinfo=UTC))
 
 
 def _vehicle_path(vehicle_id: str) -> str:

@@ -281,8 +281,19 @@ class Alert:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TripEnergy:
+    """What one energy of a trip did: its levels and what was used, in display units."""
+
+    type: str  # Electric or Fuel
+    start_level: float | None = None  # %
+    end_level: float | None = None  # %
+    consumption: float | None = None  # kWh (Electric) or L (Fuel)
+    average: float | None = None  # kWh/100 km (Electric) or L/100 km (Fuel)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Trip:
-    """One item of ``/trips``."""
+    """One item of ``/trips`` (positions are not kept: nothing here needs them)."""
 
     id: str | None = None
     started_at: datetime | None = None
@@ -291,6 +302,13 @@ class Trip:
     distance: float | None = None  # km
     start_mileage: float | None = None
     done: bool | None = None
+    avg_speed: float | None = None  # km/h
+    max_speed: float | None = None  # km/h
+    energies: tuple[TripEnergy, ...] = ()
+
+    def energy(self, kind: str) -> TripEnergy | None:
+        """The trip's ``Electric`` or ``Fuel`` energy, if it reported one."""
+        return next((energy for energy in self.energies if energy.type == kind), None)
 
 
 @dataclass(slots=True, kw_only=True)
@@ -302,4 +320,5 @@ class VehicleData:
     maintenance: Maintenance | None = None
     alerts: list[Alert] | None = None
     charge: EnergyMeter | None = None  # the charge history (history.py), None until followed
+    last_trip: Trip | None = None  # the newest trip seen (trip_history.py)
     raw: dict[str, Any] = field(default_factory=dict)  # latest raw payloads, for diagnostics

@@ -39,6 +39,7 @@ from .models import (
     Preconditioning,
     Privacy,
     Trip,
+    TripEnergy,
     User,
     Vehicle,
     VehicleStatus,
@@ -595,20 +596,58 @@ def parse_alerts(payload: Any) -> list[Alert]:
 
 def parse_trips(payload: Any) -> list[Trip]:
     """``/trips``: the items of ``_embedded.trips`` (none when absent)."""
+    return parse_trips_page(payload)[0]
+
+
+def parse_trips_page(payload: Any) -> tuple[list[Trip], str | None]:
+    """One page of ``/trips``: its trips and the next page's token (if any)."""
     items = _list(_dig(payload, "_embedded", "trips"))
-    return [
-        Trip(
-            id=_str(item.get("id"), "trips.id"),
-            started_at=parse_datetime(item.get("startedAt"), "trips.startedAt"),
-            stopped_at=parse_datetime(item.get("stoppedAt"), "trips.stoppedAt"),
-            duration=_float(item.get("duration"), "trips.duration"),
-            distance=_float(item.get("distance"), "trips.distance"),
-            start_mileage=_float(item.get("startMileage"), "trips.startMileage"),
-            done=_bool(item.get("done"), "trips.done"),
+    return [_trip(item) for item in items if isinstance(item, Mapping)], next_page_token(payload)
+
+
+def _trip(item: Mapping[str, Any]) -> Trip:
+    kinetic = _map(item.get("kinetic"))
+    avg_speed = _float(kinetic.get("avgSpeed"), "trips.kinetic.avgSpeed")
+    return Trip(
+        id=_str(item.get("id"), "trips.id"),
+        started_at=parse_datetime(item.get("startedAt"), "trips.startedAt"),
+        stopped_at=parse_datetime(item.get("stoppedAt"), "trips.stoppedAt"),
+        duration=_float(item.get("duration"), "trips.duration"),
+        distance=_float(item.get("distance"), "trips.distance"),
+        start_mileage=_float(item.get("startMileage"), "trips.startMileage"),
+        done=_bool(item.get("done"), "trips.done"),
+        # avgSpeed comes in m/s (sv multiplies it by 3.6), maxSpeed in km/h.
+        avg_speed=None if avg_speed is None else avg_speed * 3.6,
+        max_speed=_float(kinetic.get("maxSpeed"), "trips.kinetic.maxSpeed"),
+        energies=_trip_energies(item),
+    )
+
+
+# What a trip's consumption is sent in, per energy: Wh and cL, shown as kWh and L.
+_TRIP_UNITS: dict[str, float] = {"Electric": 1000.0, "Fuel": 100.0}
+
+
+def _trip_energies(item: Mapping[str, Any]) -> tuple[TripEnergy, ...]:
+    """Levels and consumptions matched by type (Electric and Fuel; others' units are unknown)."""
+    start = _by_type(item.get("startEnergies"), "trips.startEnergies")
+    end = _by_type(item.get("endEnergies"), "trips.endEnergies")
+    used = _by_type(item.get("energyConsumptions"), "trips.energyConsumptions")
+    energies: list[TripEnergy] = []
+    for kind, divisor in _TRIP_UNITS.items():
+        if kind not in start and kind not in end and kind not in used:
+            continue
+        consumption = _float(_map(used.get(kind)).get("consumption"), "trips.consumption")
+        average = _float(_map(used.get(kind)).get("avgConsumption"), "trips.avgConsumption")
+        energies.append(
+            TripEnergy(
+                type=kind,
+                start_level=_float(_map(start.get(kind)).get("level"), "trips.startLevel"),
+                end_level=_float(_map(end.get(kind)).get("level"), "trips.endLevel"),
+                consumption=None if consumption is None else consumption / divisor,
+                average=None if average is None else average / divisor,
+            )
         )
-        for item in items
-        if isinstance(item, Mapping)
-    ]
+    return tuple(energies)
 
 
 # Merging --------------------------------------------------------------------------------
