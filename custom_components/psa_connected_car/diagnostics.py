@@ -14,6 +14,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
+from .api.history import meter_to_dict
 from .api.models import VehicleData
 from .coordinator import PSAConfigEntry
 
@@ -58,8 +59,13 @@ async def async_get_config_entry_diagnostics(
     """The entry, the polling plan and, per vehicle, what the API last sent."""
     coordinator = entry.runtime_data
     vehicles = [
-        # The trips part holds times only (no position is kept).
-        {**_vehicle(data), "trips": coordinator.trip_history.diagnostics(vin)}
+        # The trips part holds times only (no position is kept); the charge part is the
+        # energy meter and its sessions (levels, times, kWh).
+        {
+            **_vehicle(data),
+            "trips": coordinator.trip_history.diagnostics(vin),
+            "charge": meter_to_dict(data.charge) if data.charge is not None else None,
+        }
         for vin, data in (coordinator.data or {}).items()
     ]
     return async_redact_data(

@@ -425,7 +425,7 @@ def test_documented_entity_ids_exist() -> None:
 async def test_documented_automations_load(hass: HomeAssistant) -> None:
     """Every automation example is valid for Home Assistant (triggers, conditions, templates)."""
     automations = documented_automations()
-    assert len(automations) == 16  # 11 in docs/entities.md, 5 in README.md
+    assert len(automations) == 18  # 11 in docs/entities.md, 7 in README.md
     assert await async_setup_component(hass, "automation", {"automation": automations})
     await hass.async_block_till_done()
     states = hass.states.async_all("automation")
