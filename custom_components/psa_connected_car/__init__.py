@@ -18,7 +18,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .alert_issues import async_delete_alert_issues
+from .alert_issues import ISSUE_VEHICLE_ALERT
 from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
@@ -28,6 +28,7 @@ from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
 from .devices import device_vins, gone_issue_id
+from .issues import async_delete_issues
 from .remote import async_setup_remote
 from .remote_store import RemoteStore
 from .services import async_setup_services
@@ -115,7 +116,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         # Nothing would clear them until the entry is loaded again (which raises them anew).
-        async_delete_alert_issues(hass, entry.entry_id)
+        async_delete_issues(hass, entry.entry_id, ISSUE_VEHICLE_ALERT)
     return unloaded
 
 
@@ -128,7 +129,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None
     await TripHistory(hass, entry.entry_id).async_remove()
     await async_remove_charge_history(hass, entry.entry_id)
     # No issue outlives its entry: refused app credentials, a lost pairing, a departed car.
-    _async_delete_entry_issues(hass, entry.entry_id)
+    async_delete_issues(hass, entry.entry_id)
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()
@@ -150,10 +151,3 @@ async def async_remove_config_entry_device(
         ir.async_delete_issue(hass, DOMAIN, gone_issue_id(entry.entry_id, vin))
     return True
 
-
-def _async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Every repair issue of the entry: each one's id has the entry's id as its second part."""
-    registry = ir.async_get(hass)
-    for domain, issue_id in list(registry.issues):
-        if domain == DOMAIN and f"_{entry_id}" in issue_id:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
