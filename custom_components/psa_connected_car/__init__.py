@@ -18,20 +18,22 @@ from homeassistant.helpers import (
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.typing import ConfigType
 
-from .alert_issues import async_delete_alert_issues
+from .alert_issues import ISSUE_VEHICLE_ALERT
 from .api.auth import PSAAuth
 from .api.brands import BRANDS
 from .api.client import PSAClient
 from .api.models import TokenSet
-from .charge_history import async_remove_charge_history
+from .charge_history import STORE_NAME as CHARGE_STORE
 from .compat import OPTIONS_NEED_LISTENER
 from .const import CONF_BRAND, DOMAIN, ENV_SIMULATOR_URL, LOGGER, get_endpoints
 from .coordinator import PSAConfigEntry, PSADataUpdateCoordinator
 from .devices import device_vins, gone_issue_id
+from .history_store import async_remove_store
+from .issues import async_delete_issues
 from .remote import async_setup_remote
 from .remote_store import RemoteStore
 from .services import async_setup_services
-from .trip_history import TripHistory
+from .trip_history import STORE_NAME as TRIP_STORE
 
 PLATFORMS: list[Platform] = [
     Platform.BINARY_SENSOR,
@@ -97,7 +99,7 @@ async def async_setup_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool:
     if OPTIONS_NEED_LISTENER:  # Home Assistant < 2025.8 only: newer ones reload after options
         entry.async_on_unload(entry.add_update_listener(_async_options_updated))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
-    coordinator.charge_history.start()  # its event entities now listen
+    coordinator.events.start()  # the event entities now listen: fire what the first round saw
     return True
 
 
@@ -115,7 +117,7 @@ async def async_unload_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> bool
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
         # Nothing would clear them until the entry is loaded again (which raises them anew).
-        async_delete_alert_issues(hass, entry.entry_id)
+        async_delete_issues(hass, entry.entry_id, ISSUE_VEHICLE_ALERT)
     return unloaded
 
 
@@ -125,10 +127,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: PSAConfigEntry) -> None
     The pairing holds the brand app's PIN; the revocation is best effort and never raises.
     """
     await RemoteStore(hass, entry.entry_id).async_remove()
-    await TripHistory(hass, entry.entry_id).async_remove()
-    await async_remove_charge_history(hass, entry.entry_id)
+    for name in (CHARGE_STORE, TRIP_STORE):
+        await async_remove_store(hass, entry.entry_id, name)
     # No issue outlives its entry: refused app credentials, a lost pairing, a departed car.
-    _async_delete_entry_issues(hass, entry.entry_id)
+    async_delete_issues(hass, entry.entry_id)
     if not entry.data.get(CONF_TOKEN):
         return
     await _create_auth(hass, entry, save=False).revoke()
@@ -149,11 +151,3 @@ async def async_remove_config_entry_device(
     for vin in vins:
         ir.async_delete_issue(hass, DOMAIN, gone_issue_id(entry.entry_id, vin))
     return True
-
-
-def _async_delete_entry_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Every repair issue of the entry: each one's id has the entry's id as its second part."""
-    registry = ir.async_get(hass)
-    for domain, issue_id in list(registry.issues):
-        if domain == DOMAIN and f"_{entry_id}" in issue_id:
-            ir.async_delete_issue(hass, DOMAIN, issue_id)

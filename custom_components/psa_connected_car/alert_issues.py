@@ -17,6 +17,7 @@ from homeassistant.helpers import issue_registry as ir
 from .api.alerts import action_alert_types
 from .api.models import VehicleData
 from .const import DOMAIN
+from .issues import async_delete_issues
 from .texts import async_load_texts
 
 ISSUE_VEHICLE_ALERT = "vehicle_alert"
@@ -58,16 +59,4 @@ def async_sync_alert_issues(
                     "alert": alert_names.get(kind, kind),
                 },
             )
-    async_delete_alert_issues(hass, entry_id, keep=wanted)
-
-
-@callback
-def async_delete_alert_issues(
-    hass: HomeAssistant, entry_id: str, keep: set[str] | None = None
-) -> None:
-    """Delete this entry's alert issues, but those in ``keep``."""
-    prefix = f"{ISSUE_VEHICLE_ALERT}_{entry_id}_"
-    registry = ir.async_get(hass)
-    for domain, issue_id in list(registry.issues):
-        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in (keep or ()):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_delete_issues(hass, entry_id, ISSUE_VEHICLE_ALERT, keep=wanted)

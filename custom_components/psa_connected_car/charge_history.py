@@ -1,11 +1,12 @@
 """The charge history of an entry's cars in Home Assistant: the meters, their store, the events.
 
 The library (``api/history.py``) does the counting; this keeps one meter per VIN in the store
-``psa_connected_car.<entry_id>.charging``, puts it into ``VehicleData.charge`` for the sensors
-and fires each session event once on the car's ``charging`` event entity. The meter decides
-what is an event and is stored with it, so a restart neither counts a rise twice nor fires an
-event again. Saves are delayed (a charge changes the meter at every poll); the pending one is
-written on unload, and Home Assistant writes it when it stops.
+``psa_connected_car.<entry_id>.charging`` (``history_store.py``), puts it into
+``VehicleData.charge`` for the sensors and fires each session event once on the car's
+``charging`` event entity (through the coordinator's ``signals.VehicleEvents``). The meter
+decides what is an event and is stored with it, so a restart neither counts a rise twice nor
+fires an event again. Saves are delayed (a charge changes the meter at every poll); the
+pending one is written when the coordinator shuts down.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import replace
 from typing import Any
 
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 
 from .api.derived import ELECTRIC, snake, vehicle_energies
 from .api.history import (
@@ -26,17 +26,11 @@ from .api.history import (
     observe,
 )
 from .api.models import VehicleData
-from .const import DOMAIN
-from .signals import async_fire_vehicle_event
+from .history_store import HistoryStore
+from .signals import VehicleEvents
 
-STORAGE_VERSION = 1
-SAVE_DELAY = 10  # seconds
+STORE_NAME = "charging"  # history_store.storage_key(entry_id, STORE_NAME)
 EVENT_KEY = "charging"
-
-
-def storage_key(entry_id: str) -> str:
-    """The storage key of an entry's charge history (a file under ``.storage``)."""
-    return f"{DOMAIN}.{entry_id}.charging"
 
 
 def _time(moment: Any) -> str | None:
@@ -66,22 +60,15 @@ def session_attributes(session: ChargeSession) -> dict[str, Any]:
 class ChargeHistory:
     """The meters of one entry's cars, by VIN."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, events: VehicleEvents) -> None:
         """Nothing is read until ``async_load``."""
-        self._hass = hass
-        self._entry_id = entry_id
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry_id))
+        self.store = HistoryStore(hass, entry_id, STORE_NAME, self._document)
+        self._events = events
         self._meters: dict[str, EnergyMeter] = {}
-        self._unsaved = False
-        # Events seen before the event entities exist (the first round runs before the
-        # platforms): fired by ``start``. A charge that ended while Home Assistant was down
-        # is still reported, once.
-        self._held: list[tuple[str, ChargeEvent]] | None = []
 
     async def async_load(self) -> None:
         """Read the stored meters; an unreadable store starts afresh (never raises)."""
-        stored = await self._store.async_load()
-        vehicles = stored.get("vehicles") if isinstance(stored, dict) else None
+        vehicles = (await self.store.async_load()).get("vehicles")
         if not isinstance(vehicles, dict):
             self._meters = {}
             return
@@ -105,39 +92,14 @@ class ChargeHistory:
             for event in events:
                 self._fire(vin, event)
         if changed:
-            self._unsaved = True
-            self._store.async_delay_save(self._document, SAVE_DELAY)
-
-    @callback
-    def start(self) -> None:
-        """The event entities are there: fire what was held back, then fire as it comes."""
-        held, self._held = self._held or [], None
-        for vin, event in held:
-            self._fire(vin, event)
+            self.store.async_delay_save()
 
     def _fire(self, vin: str, event: ChargeEvent) -> None:
-        if self._held is not None:
-            self._held.append((vin, event))
-            return
-        async_fire_vehicle_event(
-            self._hass,
-            self._entry_id,
-            vin,
-            EVENT_KEY,
-            event_type=event.type,
-            attributes=session_attributes(event.session),
+        # A charge that ended while Home Assistant was down is seen in the first round, before
+        # the event entity listens: VehicleEvents holds it until then, so it is still reported.
+        self._events.fire(
+            vin, EVENT_KEY, event_type=event.type, attributes=session_attributes(event.session)
         )
 
     def _document(self) -> dict[str, Any]:
-        self._unsaved = False
         return {"vehicles": {vin: meter_to_dict(meter) for vin, meter in self._meters.items()}}
-
-    async def async_unload(self) -> None:
-        """Write what is not saved yet: the entry may be removed, or set up again, next."""
-        if self._unsaved:
-            await self._store.async_save(self._document())
-
-
-async def async_remove_charge_history(hass: HomeAssistant, entry_id: str) -> None:
-    """Delete an entry's charge history (the entry is removed)."""
-    await Store[dict[str, Any]](hass, STORAGE_VERSION, storage_key(entry_id)).async_remove()

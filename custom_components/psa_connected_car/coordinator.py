@@ -63,6 +63,7 @@ from .const import (
 from .devices import async_load_motorization_names, async_sync_devices, vehicle_name
 from .polling import PollPlanner, WakePlanner
 from .remote import charging_now, remote_issue_id
+from .signals import VehicleEvents
 from .trip_history import TripHistory
 
 if TYPE_CHECKING:
@@ -154,9 +155,11 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         self._push_down_since: float | None = None
         self._push_down_logged = False
         # What the cars did (charge_history.py): loaded in _async_setup, fed by _follow_history.
-        self.charge_history = ChargeHistory(hass, entry.entry_id)
+        # Their events are held until async_setup_entry starts them (the platforms are there).
+        self.events = VehicleEvents(hass, entry.entry_id)
+        self.charge_history = ChargeHistory(hass, entry.entry_id, self.events)
         # The trips: fetched only after a drive ended, each fired once (trip_history.py).
-        self.trip_history = TripHistory(hass, entry.entry_id)
+        self.trip_history = TripHistory(hass, entry.entry_id, self.events)
 
     def now(self) -> float:
         """The planner's clock, in seconds (injected in tests and benchmarks)."""
@@ -296,13 +299,13 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
         )
 
     async def async_shutdown(self) -> None:
-        """Unloading: no event fetch left planned, no push issue left behind."""
+        """Unloading: no event fetch left planned, no push issue left behind, histories saved."""
         for cancel in self._event_fetches.values():
             cancel()
         self._event_fetches.clear()
         ir.async_delete_issue(self.hass, DOMAIN, push_issue_id(self.config_entry.entry_id))
-        await self.charge_history.async_unload()
-        await self.trip_history.async_save()
+        for history in (self.charge_history, self.trip_history):
+            await history.store.async_shutdown()  # a pending save now, nothing after removal
         await super().async_shutdown()
 
     def _status_due(self, vin: str, now: float) -> bool:

@@ -16,6 +16,7 @@ from .api.brands import Brand
 from .api.models import Vehicle
 from .api.vehicle_models import make_from_vin, model_from_vin
 from .const import DOMAIN, LOGGER
+from .issues import async_delete_issues
 from .texts import async_load_texts
 
 # Device model and name in the user's language: Home Assistant translates a device's *name*
@@ -159,7 +160,7 @@ def async_sync_devices(
         vins = device_vins(device)
         if vins and not vins & vehicles.keys():
             raised.update(_async_raise_gone_issue(hass, entry, device, vins))
-    async_delete_gone_issues(hass, entry.entry_id, keep=raised)
+    async_delete_issues(hass, entry.entry_id, ISSUE_VEHICLE_GONE, keep=raised)
     return set(vehicles) - known
 
 
@@ -186,18 +187,6 @@ def _async_raise_gone_issue(
             data={"entry_id": entry.entry_id, "vin": vin},
         )
     return issue_ids
-
-
-@callback
-def async_delete_gone_issues(
-    hass: HomeAssistant, entry_id: str, keep: set[str] | None = None
-) -> None:
-    """Delete this entry's departed-car issues, but those in ``keep``."""
-    prefix = f"{ISSUE_VEHICLE_GONE}_{entry_id}_"
-    registry = ir.async_get(hass)
-    for domain, issue_id in list(registry.issues):
-        if domain == DOMAIN and issue_id.startswith(prefix) and issue_id not in (keep or ()):
-            ir.async_delete_issue(hass, DOMAIN, issue_id)
 
 
 @callback

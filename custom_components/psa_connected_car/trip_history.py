@@ -8,10 +8,11 @@ trip some minutes after the drive. A new trip stopped after ``seen_until`` and i
 fired yet; at first use ``seen_until`` is the time the car's history was created, so the
 trips made before are never fired (the newest still shows as the last trip).
 
-The store (per VIN: the last trip, the ids fired lately, ``seen_until``, the last mileage
-and whether a fetch is pending) is saved before each fire, so that a restart never
-fires a trip twice. Positions are not kept: nothing shows them, and the store stays free of
-where the car went.
+The store (``history_store.py``; per VIN: the last trip, the ids fired lately, ``seen_until``,
+the last mileage and whether a fetch is pending) is saved before each fire, so that a restart
+never fires a trip twice; the events go through the coordinator's ``signals.VehicleEvents``,
+which holds those of the first round until the event entities listen. Positions are not
+kept: nothing shows them, and the store stays free of where the car went.
 """
 
 from __future__ import annotations
@@ -22,16 +23,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 
 from .api.derived import driving
 from .api.models import Trip, TripEnergy, VehicleData, VehicleStatus
 from .api.parsers import parse_datetime
-from .const import DOMAIN, LOGGER
-from .signals import async_fire_vehicle_event
+from .const import LOGGER
+from .history_store import HistoryStore
+from .signals import VehicleEvents
 
-STORAGE_VERSION = 1
-SAVE_DELAY = 10.0  # s: mileage and pending fetches (fired ids are saved at once)
+STORE_NAME = "trips"  # history_store.storage_key(entry_id, STORE_NAME)
 RETRY_AFTER = 600.0  # s: no new trip yet; the servers compute it after the drive
 SINCE_MARGIN = timedelta(days=1)  # trips can come late: fetch somewhat before seen_until
 FIRED_KEPT = 50  # ids remembered per car; older ones are behind seen_until anyway
@@ -40,11 +40,6 @@ RUNNING = frozenset({"Start", "StartUp"})
 MILEAGE_STEP = 0.05  # km: less than this is the same reading
 
 EVENT_KEY = "trip"
-
-
-def storage_key(entry_id: str) -> str:
-    """The storage key of an entry's trip history (a file under ``.storage``)."""
-    return f"{DOMAIN}.{entry_id}.trips"
 
 
 @dataclass
@@ -63,38 +58,25 @@ class CarTrips:
 class TripHistory:
     """The trips of one entry's cars: when to fetch them, which to fire, the last one."""
 
-    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+    def __init__(self, hass: HomeAssistant, entry_id: str, events: VehicleEvents) -> None:
         """Nothing is read before ``async_load``."""
-        self.hass = hass
-        self.entry_id = entry_id
-        self._store: Store[dict[str, Any]] = Store(hass, STORAGE_VERSION, storage_key(entry_id))
+        # Mileage and pending fetches are saved after a delay, the fired ids at once.
+        self.store = HistoryStore(hass, entry_id, STORE_NAME, self._document)
+        self._events = events
         self.cars: dict[str, CarTrips] = {}
         self.loaded = False
 
     async def async_load(self) -> None:
         """Read the stored history; junk is dropped (a car then starts afresh)."""
-        stored = await self._store.async_load()
-        cars = stored.get("cars") if isinstance(stored, dict) else None
-        for vin, item in (cars or {}).items():
+        cars = (await self.store.async_load()).get("cars")
+        for vin, item in (cars if isinstance(cars, dict) else {}).items():
             car = car_from_dict(item) if isinstance(vin, str) else None
             if car is not None:
                 self.cars[vin] = car
         self.loaded = True
 
-    async def async_save(self) -> None:
-        """Write now (unloading: a delayed save of this store would be lost)."""
-        if self.loaded:
-            await self._store.async_save(self._document())
-
-    async def async_remove(self) -> None:
-        """Delete the stored history (the entry is removed)."""
-        await self._store.async_remove()
-
     def _document(self) -> dict[str, Any]:
         return {"cars": {vin: car_to_dict(car) for vin, car in self.cars.items()}}
-
-    def _save_later(self) -> None:
-        self._store.async_delay_save(self._document, SAVE_DELAY)
 
     def _car(self, vin: str, now: float) -> tuple[CarTrips, bool]:
         """The car's history, and whether it is new (created now: its start is ``now``)."""
@@ -115,7 +97,7 @@ class TripHistory:
             if known.last_trip != car.last_trip:
                 data[vin] = replace(known, last_trip=car.last_trip)
         if changed:
-            self._save_later()
+            self.store.async_delay_save()
 
     def _observe(self, car: CarTrips, status: VehicleStatus | None, now: float) -> bool:
         """Whether the stored part changed; a drive that ended makes the trips due."""
@@ -170,20 +152,13 @@ class TripHistory:
         else:
             car.due_at, car.retried = now + RETRY_AFTER, True
         # Saved before firing: after a crash a trip may go unannounced, never announced twice.
-        await self._store.async_save(self._document())
+        await self.store.async_save()
         for trip in new:
             self._fire(vin, trip)
 
     def _fire(self, vin: str, trip: Trip) -> None:
         LOGGER.debug("Vehicle …%s: new trip of %s km", vin[-4:], trip.distance)
-        async_fire_vehicle_event(
-            self.hass,
-            self.entry_id,
-            vin,
-            EVENT_KEY,
-            event_type=EVENT_KEY,
-            attributes=trip_attributes(trip),
-        )
+        self._events.fire(vin, EVENT_KEY, event_type=EVENT_KEY, attributes=trip_attributes(trip))
 
     def diagnostics(self, vin: str) -> dict[str, Any] | None:
         """When the last trip stopped, ``seen_until`` and whether a fetch is planned."""

@@ -19,7 +19,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.psa_connected_car.api.models import VehicleStatus
-from custom_components.psa_connected_car.charge_history import SAVE_DELAY, storage_key
+from custom_components.psa_connected_car.charge_history import STORE_NAME
+from custom_components.psa_connected_car.history_store import SAVE_DELAY, storage_key
 from custom_components.psa_connected_car.signals import event_signal
 
 from .common import T0, VIN_1, MockPSA, make_status, make_vehicle, setup_integration
@@ -229,7 +230,7 @@ async def test_a_restart_mid_charge_continues_the_stored_meter(
     assert energy(hass) == pytest.approx(5)
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    stored = hass_storage[storage_key(mock_config_entry.entry_id)]
+    stored = hass_storage[storage_key(mock_config_entry.entry_id, STORE_NAME)]
     assert stored["version"] == 1
     meter = stored["data"]["vehicles"][VIN_1]
     assert (meter["total"], meter["level"]) == (pytest.approx(5), 50)
@@ -278,7 +279,7 @@ async def test_the_store_is_saved_after_a_delay(
     hass_storage: dict[str, Any],
 ) -> None:
     await setup_vehicle(hass, mock_psa, mock_config_entry, ev(40, 0))
-    key = storage_key(mock_config_entry.entry_id)
+    key = storage_key(mock_config_entry.entry_id, STORE_NAME)
     assert key not in hass_storage
     freezer.tick(timedelta(seconds=SAVE_DELAY + 1))
     async_fire_time_changed(hass)
@@ -293,9 +294,9 @@ async def test_a_junk_store_starts_afresh(
     hass_storage: dict[str, Any],
     fired: Fired,
 ) -> None:
-    hass_storage[storage_key(mock_config_entry.entry_id)] = {
+    hass_storage[storage_key(mock_config_entry.entry_id, STORE_NAME)] = {
         "version": 1,
-        "key": storage_key(mock_config_entry.entry_id),
+        "key": storage_key(mock_config_entry.entry_id, STORE_NAME),
         "data": {"vehicles": ["not", "a", "mapping"]},
     }
     await setup_vehicle(hass, mock_psa, mock_config_entry, ev(40, 0))
@@ -310,9 +311,9 @@ async def test_a_stored_meter_is_read_at_setup(
     hass_storage: dict[str, Any],
 ) -> None:
     """The sensor exists from the stored capacity even before the car reports one."""
-    hass_storage[storage_key(mock_config_entry.entry_id)] = {
+    hass_storage[storage_key(mock_config_entry.entry_id, STORE_NAME)] = {
         "version": 1,
-        "key": storage_key(mock_config_entry.entry_id),
+        "key": storage_key(mock_config_entry.entry_id, STORE_NAME),
         "data": {
             "vehicles": {
                 VIN_1: {
@@ -357,7 +358,7 @@ async def test_removing_the_entry_removes_the_store(
     await poll(hass, freezer, mock_config_entry, mock_psa, ev(40, 5))
     assert await hass.config_entries.async_remove(mock_config_entry.entry_id)
     await hass.async_block_till_done()
-    assert storage_key(mock_config_entry.entry_id) not in hass_storage
+    assert storage_key(mock_config_entry.entry_id, STORE_NAME) not in hass_storage
 
 
 async def test_a_push_event_ends_the_session_and_the_status_brings_the_rest(

@@ -29,11 +29,12 @@ from custom_components.psa_connected_car.api.models import (
 )
 from custom_components.psa_connected_car.const import TICK_INTERVAL
 from custom_components.psa_connected_car.diagnostics import async_get_config_entry_diagnostics
-from custom_components.psa_connected_car.signals import event_signal
+from custom_components.psa_connected_car.history_store import storage_key
+from custom_components.psa_connected_car.signals import VehicleEvents, event_signal
 from custom_components.psa_connected_car.trip_history import (
     RETRY_AFTER,
+    STORE_NAME,
     TripHistory,
-    storage_key,
     trip_from_dict,
     trip_to_dict,
 )
@@ -52,7 +53,7 @@ from .entity_helpers import states_by_key
 
 ID_1 = f"id-{VIN_1[-4:]}"
 ID_2 = f"id-{VIN_2[-4:]}"
-KEY = storage_key(create_entry().entry_id)
+KEY = storage_key(create_entry().entry_id, STORE_NAME)
 
 
 def trip(trip_id: str, stopped: datetime, **changes: Any) -> Trip:
@@ -343,6 +344,27 @@ async def test_a_pending_fetch_survives_a_restart(
     assert mock_psa.trips_calls(ID_1) == 1
 
 
+async def test_a_trip_fetched_in_the_first_round_reaches_its_entity(
+    hass: HomeAssistant,
+    mock_psa: MockPSA,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A fetch pending across a restart runs in the first round, before the platforms: the
+    event is held until the event entity listens, then shown on it."""
+    freezer.move_to(T0)
+    stored = {"seen_until": (T0 - timedelta(hours=2)).isoformat(), "pending": True}
+    hass_storage[KEY] = {"version": 1, "key": KEY, "data": {"cars": {VIN_1: stored}}}
+    mock_psa.trips[ID_1] = [trip("t1", T0 - timedelta(minutes=30))]
+    entry = create_entry()
+    await setup_integration(hass, entry)
+    assert mock_psa.trips_calls(ID_1) == 1
+    shown = states_by_key(hass, VIN_1, "event")["trip"]
+    assert shown.attributes["event_type"] == "trip"
+    assert shown.attributes["id"] == "t1"
+    assert hass_storage[KEY]["data"]["cars"][VIN_1]["fired"] == ["t1"]
+
+
 async def test_a_failing_trips_call_keeps_the_last_trip(
     hass: HomeAssistant, mock_psa: MockPSA, loaded: MockConfigEntry, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -427,7 +449,7 @@ def test_a_trip_survives_the_store() -> None:
 
 async def test_what_counts_as_a_drive_that_ended(hass: HomeAssistant) -> None:
     """Read directly: an older or a barely different mileage is no drive, nor a running car."""
-    history = TripHistory(hass, "entry")
+    history = TripHistory(hass, "entry", VehicleEvents(hass, "entry"))
     await history.async_load()
     base = T0.timestamp()
     car = VehicleData(vehicle=make_vehicle(VIN_1))
