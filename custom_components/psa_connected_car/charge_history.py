@@ -21,6 +21,7 @@ from .api.history import (
     ChargeEvent,
     ChargeSession,
     EnergyMeter,
+    iso_or_none,
     meter_from_dict,
     meter_to_dict,
     observe,
@@ -33,10 +34,6 @@ STORE_NAME = "charging"  # history_store.storage_key(entry_id, STORE_NAME)
 EVENT_KEY = "charging"
 
 
-def _time(moment: Any) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _rounded(value: float | None, digits: int) -> float | None:
     return round(value, digits) if value is not None else None
 
@@ -44,8 +41,8 @@ def _rounded(value: float | None, digits: int) -> float | None:
 def session_attributes(session: ChargeSession) -> dict[str, Any]:
     """A session as state attributes: times ISO 8601, energy kWh, end status snake_case."""
     return {
-        "started_at": _time(session.started_at),
-        "ended_at": _time(session.ended_at),
+        "started_at": iso_or_none(session.started_at),
+        "ended_at": iso_or_none(session.ended_at),
         "start_level": session.start_level,
         "end_level": session.end_level,
         "start_range": session.start_range,

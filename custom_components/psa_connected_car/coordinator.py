@@ -315,9 +315,9 @@ class PSADataUpdateCoordinator(DataUpdateCoordinator[dict[str, VehicleData]]):
 
     async def _async_setup(self) -> None:
         """Fetch the vehicle list once, before the first status round."""
-        await self.charge_history.async_load()
         self.motorization_names = await async_load_motorization_names(self.hass)
         self.alert_names = await async_load_alert_names(self.hass)
+        await self.charge_history.async_load()
         await self.trip_history.async_load()
         vehicles = await self._async_call(self.client.get_vehicles)
         self.planner.vehicles_done(self.now(), ok=True)

@@ -23,6 +23,7 @@ from .charge_history import EVENT_KEY as CHARGING_EVENT_KEY
 from .coordinator import PSAConfigEntry
 from .entity import PSAEntity, PSAEntityDescription, async_add_vehicle_entities
 from .signals import event_signal
+from .trip_history import EVENT_KEY as TRIP_EVENT_KEY
 
 # Entities only react to signals: no update calls to throttle.
 PARALLEL_UPDATES = 0
@@ -33,10 +34,7 @@ class PSAEventEntityDescription(PSAEntityDescription, EventEntityDescription):
     """An event of one vehicle, fired through ``event_signal(entry_id, vin, key)``."""
 
 
-# A trip the car made, fired once by trip_history.py (attributes: trip_history.trip_attributes).
-TRIP_EVENT = PSAEventEntityDescription(key="trip", translation_key="trip", event_types=["trip"])
-
-# Filled by the history trackers' descriptions (charging, trip).
+# One description per history tracker; each fires its own events (signals.VehicleEvents).
 EVENTS: tuple[PSAEventEntityDescription, ...] = (
     # charge_history.py: a session started, finished or was interrupted; the session's fields.
     PSAEventEntityDescription(
@@ -45,7 +43,10 @@ EVENTS: tuple[PSAEventEntityDescription, ...] = (
         event_types=list(CHARGE_EVENT_TYPES),
         energy=ELECTRIC,
     ),
-    TRIP_EVENT,
+    # trip_history.py: a trip the car made (attributes: trip_history.trip_attributes).
+    PSAEventEntityDescription(
+        key=TRIP_EVENT_KEY, translation_key="trip", event_types=[TRIP_EVENT_KEY]
+    ),
 )
 
 

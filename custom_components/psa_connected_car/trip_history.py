@@ -25,6 +25,7 @@ from typing import Any
 from homeassistant.core import HomeAssistant
 
 from .api.derived import driving
+from .api.history import finite_number, iso_or_none
 from .api.models import Trip, TripEnergy, VehicleData, VehicleStatus
 from .api.parsers import parse_datetime
 from .const import LOGGER
@@ -167,7 +168,7 @@ class TripHistory:
             return None
         last = car.last_trip
         return {
-            "last_trip_stopped_at": _iso(last.stopped_at) if last else None,
+            "last_trip_stopped_at": iso_or_none(last.stopped_at) if last else None,
             "seen_until": car.seen_until.isoformat(),
             "fetch_due": car.due_at is not None,
         }
@@ -184,10 +185,6 @@ def _is_new(car: CarTrips, trip: Trip) -> bool:
     )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds / 60, 1)
 
@@ -196,8 +193,8 @@ def trip_attributes(trip: Trip) -> dict[str, Any]:
     """The ``trip`` event's attributes: times ISO 8601, km, min, km/h, kWh, L, per 100 km."""
     attributes: dict[str, Any] = {
         "id": trip.id,
-        "started_at": _iso(trip.started_at),
-        "stopped_at": _iso(trip.stopped_at),
+        "started_at": iso_or_none(trip.started_at),
+        "stopped_at": iso_or_none(trip.stopped_at),
         "distance": trip.distance,
         "duration": _minutes(trip.duration),
         "average_speed": trip.avg_speed,
@@ -228,8 +225,8 @@ def trip_to_dict(trip: Trip) -> dict[str, Any]:
     """A trip as JSON (no positions: the model has none)."""
     return {
         "id": trip.id,
-        "started_at": _iso(trip.started_at),
-        "stopped_at": _iso(trip.stopped_at),
+        "started_at": iso_or_none(trip.started_at),
+        "stopped_at": iso_or_none(trip.stopped_at),
         "duration": trip.duration,
         "distance": trip.distance,
         "start_mileage": trip.start_mileage,
@@ -249,12 +246,6 @@ def trip_to_dict(trip: Trip) -> dict[str, Any]:
     }
 
 
-def _number(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
 def trip_from_dict(data: Any) -> Trip | None:
     """Read back ``trip_to_dict``; None when it is not a trip."""
     if not isinstance(data, Mapping):
@@ -262,10 +253,10 @@ def trip_from_dict(data: Any) -> Trip | None:
     energies = [
         TripEnergy(
             type=str(item["type"]),
-            start_level=_number(item.get("start_level")),
-            end_level=_number(item.get("end_level")),
-            consumption=_number(item.get("consumption")),
-            average=_number(item.get("average")),
+            start_level=finite_number(item.get("start_level")),
+            end_level=finite_number(item.get("end_level")),
+            consumption=finite_number(item.get("consumption")),
+            average=finite_number(item.get("average")),
         )
         for item in data.get("energies") or ()
         if isinstance(item, Mapping) and isinstance(item.get("type"), str)
@@ -276,12 +267,12 @@ def trip_from_dict(data: Any) -> Trip | None:
         id=trip_id if isinstance(trip_id, str) else None,
         started_at=parse_datetime(data.get("started_at")),
         stopped_at=parse_datetime(data.get("stopped_at")),
-        duration=_number(data.get("duration")),
-        distance=_number(data.get("distance")),
-        start_mileage=_number(data.get("start_mileage")),
+        duration=finite_number(data.get("duration")),
+        distance=finite_number(data.get("distance")),
+        start_mileage=finite_number(data.get("start_mileage")),
         done=done if isinstance(done, bool) else None,
-        avg_speed=_number(data.get("avg_speed")),
-        max_speed=_number(data.get("max_speed")),
+        avg_speed=finite_number(data.get("avg_speed")),
+        max_speed=finite_number(data.get("max_speed")),
         energies=tuple(energies),
     )
 
@@ -312,6 +303,6 @@ def car_from_dict(data: Any) -> CarTrips | None:
         seen_until=seen_until,
         last_trip=trip_from_dict(data.get("last_trip")),
         fired=[item for item in fired if isinstance(item, str)] if isinstance(fired, list) else [],
-        mileage=_number(data.get("mileage")),
+        mileage=finite_number(data.get("mileage")),
         due_at=0.0 if data.get("pending") is True else None,
     )

@@ -210,7 +210,7 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _number(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
     """A finite number (not a bool), else None."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
@@ -222,17 +222,17 @@ def _number(value: Any) -> float | None:
 
 
 def _positive(value: Any) -> float | None:
-    number = _number(value)
+    number = finite_number(value)
     return number if number is not None and number > 0 else None
 
 
 def _level(value: Any) -> float | None:
-    number = _number(value)
+    number = finite_number(value)
     return number if number is not None and 0 <= number <= 100 else None
 
 
 def _range(value: Any) -> float | None:
-    number = _number(value)
+    number = finite_number(value)
     return number if number is not None and number >= 0 else None
 
 
@@ -244,7 +244,7 @@ def meter_to_dict(meter: EnergyMeter) -> dict[str, Any]:
     return {
         "total": meter.total,
         "level": meter.level,
-        "level_at": _time_to_text(meter.level_at),
+        "level_at": iso_or_none(meter.level_at),
         "charging": meter.charging,
         "capacity": meter.capacity,
         "session": _session_to_dict(meter.session),
@@ -256,7 +256,7 @@ def meter_from_dict(data: Any) -> EnergyMeter:
     """The stored meter; what is unreadable in it is left as in a fresh meter (never raises)."""
     if not isinstance(data, Mapping):
         return EnergyMeter()
-    total = _number(data.get("total"))
+    total = finite_number(data.get("total"))
     charging = data.get("charging")
     return EnergyMeter(
         total=total if total is not None and total >= 0 else 0.0,
@@ -273,10 +273,10 @@ def _session_to_dict(session: ChargeSession | None) -> dict[str, Any] | None:
     if session is None:
         return None
     return {
-        "started_at": _time_to_text(session.started_at),
+        "started_at": iso_or_none(session.started_at),
         "start_level": session.start_level,
         "start_range": session.start_range,
-        "ended_at": _time_to_text(session.ended_at),
+        "ended_at": iso_or_none(session.ended_at),
         "end_level": session.end_level,
         "end_range": session.end_range,
         "energy": session.energy,
@@ -292,7 +292,7 @@ def _session_from_dict(data: Any) -> ChargeSession | None:
     started_at = _time_from_text(data.get("started_at"))
     if started_at is None:
         return None
-    energy = _number(data.get("energy"))
+    energy = finite_number(data.get("energy"))
     end_status = data.get("end_status")
     observed = data.get("observed_start")
     return ChargeSession(
@@ -308,7 +308,8 @@ def _session_from_dict(data: Any) -> ChargeSession | None:
     )
 
 
-def _time_to_text(moment: datetime | None) -> str | None:
+def iso_or_none(moment: datetime | None) -> str | None:
+    """ISO 8601, None kept (for the stores and the event attributes)."""
     return moment.isoformat() if moment is not None else None
 
 
