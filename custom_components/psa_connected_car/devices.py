@@ -196,10 +196,18 @@ def async_remove_vehicle_device(hass: HomeAssistant, entry_id: str, vin: str) ->
     The device is ours alone (our domain's identifiers): removing it works on every version,
     where taking our entry off it (``remove_config_entry_id``) is reported from 2026.8 on.
     """
+    device = vehicle_device(hass, entry_id, vin)
+    if device is None:
+        return False
+    LOGGER.info("Removing the device of %s, which left the account", shown_name(device))
+    dr.async_get(hass).async_remove_device(device.id)
+    return True
+
+
+def vehicle_device(hass: HomeAssistant, entry_id: str, vin: str) -> dr.DeviceEntry | None:
+    """The entry's device of ``vin``, None when it has none."""
     registry = dr.async_get(hass)
     for device in dr.async_entries_for_config_entry(registry, entry_id):
         if vin in device_vins(device):
-            LOGGER.info("Removing the device of %s, which left the account", shown_name(device))
-            registry.async_remove_device(device.id)
-            return True
-    return False
+            return device
+    return None

@@ -12,9 +12,8 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr
 
-from .devices import ISSUE_VEHICLE_GONE, async_remove_vehicle_device, device_vins, shown_name
+from .devices import ISSUE_VEHICLE_GONE, async_remove_vehicle_device, shown_name, vehicle_device
 
 if TYPE_CHECKING:
     from homeassistant.components.repairs.models import RepairsFlowResult
@@ -43,11 +42,8 @@ class VehicleGoneRepairFlow(RepairsFlow):
 
     def _names(self) -> dict[str, str]:
         """The car as its device shows it now, and the account (as in the issue's title)."""
-        registry = dr.async_get(self.hass)
-        vehicle = self._vin[-6:]
-        for device in dr.async_entries_for_config_entry(registry, self._entry_id):
-            if self._vin in device_vins(device):
-                vehicle = shown_name(device)
+        device = vehicle_device(self.hass, self._entry_id, self._vin)
+        vehicle = shown_name(device) if device is not None else self._vin[-6:]
         entry = self.hass.config_entries.async_get_entry(self._entry_id)
         return {"vehicle": vehicle, "title": entry.title if entry is not None else ""}
 
