@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .api.derived import snake
-from .api.models import Charging, Energy, VehicleData, VehicleStatus
+from .api.models import Charging, Energy, Trip, VehicleData, VehicleStatus
 
 type Reader[T] = Callable[[VehicleData], T | None]
 type Exists = Callable[[VehicleData], bool]
@@ -35,6 +35,11 @@ def fuel[T](read: Callable[[Energy], T | None]) -> Reader[T]:
 def charging[T](read: Callable[[Charging], T | None]) -> Reader[T]:
     """A reader of the charging state, inside the electric energy block."""
     return electric(lambda energy: None if energy.charging is None else read(energy.charging))
+
+
+def last_trip[T](read: Callable[[Trip], T | None]) -> Reader[T]:
+    """A reader of the last trip, None before the first one."""
+    return lambda data: None if data.last_trip is None else read(data.last_trip)
 
 
 def enum(read: Reader[str]) -> Reader[str]:

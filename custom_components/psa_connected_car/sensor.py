@@ -40,6 +40,7 @@ from .api.derived import (
     last_update,
     snake,
 )
+from .api.history import iso_or_none
 from .api.models import Trip, TripEnergy, VehicleData, VehicleStatus
 from .charge_history import session_attributes
 from .const import LOGGER
@@ -52,6 +53,7 @@ from .readers import (
     electric,
     enum,
     fuel,
+    last_trip,
     status,
     value_reported,
 )
@@ -167,10 +169,6 @@ def _has_trip(data: VehicleData) -> bool:
     return data.last_trip is not None
 
 
-def _trip[T](read: Callable[[Trip], T | None]) -> Callable[[VehicleData], T | None]:
-    return lambda data: None if data.last_trip is None else read(data.last_trip)
-
-
 def _trip_energy(
     kind: str, read: Callable[[TripEnergy], float | None]
 ) -> Callable[[VehicleData], float | None]:
@@ -180,7 +178,7 @@ def _trip_energy(
         energy = trip.energy(kind)
         return None if energy is None else read(energy)
 
-    return _trip(_read)
+    return last_trip(_read)
 
 
 def _trip_times(data: VehicleData) -> dict[str, Any] | None:
@@ -188,10 +186,7 @@ def _trip_times(data: VehicleData) -> dict[str, Any] | None:
     trip = data.last_trip
     if trip is None:
         return None
-    return {
-        "started_at": trip.started_at.isoformat() if trip.started_at else None,
-        "stopped_at": trip.stopped_at.isoformat() if trip.stopped_at else None,
-    }
+    return {"started_at": iso_or_none(trip.started_at), "stopped_at": iso_or_none(trip.stopped_at)}
 
 
 _TRIP_SENSORS: tuple[PSASensorEntityDescription, ...] = (
@@ -202,7 +197,7 @@ _TRIP_SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfLength.KILOMETERS,
         suggested_display_precision=1,
         exists_fn=_has_trip,
-        value_fn=_trip(lambda trip: trip.distance),
+        value_fn=last_trip(lambda trip: trip.distance),
         attr_fn=_trip_times,
     ),
     PSASensorEntityDescription(
@@ -212,7 +207,7 @@ _TRIP_SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
         exists_fn=_has_trip,
-        value_fn=_trip(lambda trip: None if trip.duration is None else trip.duration / 60),
+        value_fn=last_trip(lambda trip: None if trip.duration is None else trip.duration / 60),
     ),
     PSASensorEntityDescription(
         key="last_trip_average_speed",
@@ -221,7 +216,7 @@ _TRIP_SENSORS: tuple[PSASensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfSpeed.KILOMETERS_PER_HOUR,
         suggested_display_precision=0,
         exists_fn=_has_trip,
-        value_fn=_trip(lambda trip: trip.avg_speed),
+        value_fn=last_trip(lambda trip: trip.avg_speed),
     ),
     PSASensorEntityDescription(
         # Used by one trip: no state class (it is no meter, nor a measurement to average).
